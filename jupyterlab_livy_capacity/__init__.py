@@ -1,0 +1,21 @@
+"""jupyterlab-livy-capacity: who holds the executors of the Livy endpoints in your SparkMagic config."""
+
+try:
+    from ._version import __version__
+except ImportError:  # running from a source tree that was never built
+    __version__ = "dev"
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "jupyterlab-livy-capacity"}]
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "jupyterlab_livy_capacity"}]
+
+
+def _load_jupyter_server_extension(server_app):
+    from .handlers import setup_handlers
+
+    setup_handlers(server_app)
+    server_app.log.info("jupyterlab_livy_capacity %s: routes under /livy-capacity/", __version__)
