@@ -1,0 +1,217 @@
+"""One shared snapshot per endpoint of the live Livy sessions and what each holds now.
+
+However many browser tabs poll, each (endpoint, sources) key is refreshed at most once per
+``ttl`` seconds and concurrent requests share one in-flight refresh. Upstream calls run
+concurrently with timeouts (see ``upstream.Http``). On failure the last good data is kept and
+marked stale, with the reason and its time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
+
+from . import usage as U
+from .config import Endpoint
+from .upstream import Http, LivyClient, UpstreamError
+
+# (endpoint url, livy session id) -> {"path", "kernelId", "name"}
+OwnerLookup = Callable[[], Awaitable[dict[tuple[str, int], dict[str, str]]]]
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _error(error: UpstreamError) -> dict[str, Any]:
+    return {"kind": error.kind, "message": f"{error.message} ({error.url})", "at": _now_iso()}
+
+
+async def _settle(awaitable: Awaitable[Any]) -> Any:
+    """The result, or the UpstreamError/ValueError instead of raising it (for gather)."""
+    try:
+        return await awaitable
+    except (UpstreamError, ValueError) as error:
+        return error
+
+
+@dataclass
+class _Entry:
+    last: dict[str, Any] | None = None
+    refreshed_at: float = float("-inf")
+    inflight: asyncio.Future | None = None
+    first_seen: dict[int, str] = field(default_factory=dict)
+    livy_version: str | None = None
+
+
+class SessionCollector:
+    def __init__(self, http: Http, owners: OwnerLookup | None = None, ttl: float = 5.0):
+        self.http = http
+        self.owners = owners
+        self.ttl = ttl
+        self._entries: dict[tuple[str, str, str], _Entry] = {}
+        self._environments: dict[str, dict[str, str]] = {}  # appId -> sparkProperties (immutable per app)
+
+    async def snapshot(self, endpoint: Endpoint, master_url: str = "", yarn_url: str = "") -> dict[str, Any]:
+        key = (endpoint.url or endpoint.id, master_url.rstrip("/"), yarn_url.rstrip("/"))
+        entry = self._entries.setdefault(key, _Entry())
+        if entry.inflight is None and time.monotonic() - entry.refreshed_at >= self.ttl:
+            entry.inflight = asyncio.ensure_future(self._refresh(endpoint, key[1], key[2], entry))
+        if entry.inflight is not None:
+            # Shield: a browser that disconnects must not cancel the refresh other tabs wait for.
+            await asyncio.shield(entry.inflight)
+        assert entry.last is not None
+        return entry.last
+
+    def invalidate(self, endpoint_url: str) -> None:
+        for key, entry in self._entries.items():
+            if key[0] == endpoint_url:
+                entry.refreshed_at = float("-inf")
+
+    async def _refresh(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry) -> None:
+        try:
+            entry.last = await self._collect(endpoint, master_url, yarn_url, entry)
+        except UpstreamError as error:
+            previous = entry.last or {"endpoint": endpoint.url, "lastSuccessAt": None, "livyVersion": None,
+                                      "cluster": None, "sessions": []}
+            entry.last = {**previous, "fetchedAt": _now_iso(), "stale": previous["lastSuccessAt"] is not None,
+                          "error": _error(error)}
+        finally:
+            entry.refreshed_at = time.monotonic()
+            entry.inflight = None
+
+    async def _collect(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry) -> dict[str, Any]:
+        client = LivyClient(self.http, endpoint)
+        raw, version = await asyncio.gather(client.list_sessions(), self._version(client, entry))
+        live = [s for s in raw if U.is_live(s)]
+        settings = endpoint.session_properties
+        executor_cores = U.as_int(settings.get("executorCores")) or U.as_int(
+            (settings.get("conf") or {}).get("spark.executor.cores") if isinstance(settings.get("conf"), dict) else None)
+        executor_memory = U.memory_mib(settings.get("executorMemory"))
+
+        master_result, yarn_cluster, owners, per_session = await asyncio.gather(
+            self._standalone(master_url) if master_url else _none(),
+            _settle(self._yarn_metrics(yarn_url)) if yarn_url else _none(),
+            self._owners(),
+            asyncio.gather(*(self._session_usage(s, yarn_url) for s in live)),
+        )
+        cluster = None
+        master, worker_executors = (None, None)
+        if isinstance(master_result, UpstreamError):
+            cluster = {"source": "spark-master", "url": master_url, "error": master_result.message}
+        elif master_result is not None:
+            master, worker_executors = master_result
+            cluster = U.cluster_from_master(master, master_url, executor_cores or 1, executor_memory)
+        if yarn_url:
+            cluster = ({"source": "yarn", "url": yarn_url, "error": str(yarn_cluster)}
+                       if isinstance(yarn_cluster, Exception) else yarn_cluster)
+
+        sessions = []
+        seen = set()
+        for session, (usage, caps) in zip(live, per_session):
+            sid = session["id"]
+            seen.add(sid)
+            entry.first_seen.setdefault(sid, _now_iso())
+            app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
+            row = {
+                "id": sid,
+                "name": session.get("name"),
+                "appId": session.get("appId"),
+                "state": session.get("state"),
+                "kind": session.get("kind"),
+                "owner": session.get("owner"),
+                "proxyUser": session.get("proxyUser"),
+                "startedAt": entry.first_seen[sid],
+                "startedAtSource": "first-seen",
+                "usage": usage,
+                "caps": caps,
+                "sparkUiUrl": app_info.get("sparkUiUrl"),
+                "driverLogUrl": app_info.get("driverLogUrl"),
+                "notebook": owners.get((endpoint.url or "", sid)),
+            }
+            app = U.standalone_app(master, session) if master is not None else None
+            if app is not None:
+                if usage["source"] == "unknown":
+                    row["usage"] = U.usage_from_standalone(app, worker_executors)
+                row["appId"] = row["appId"] or app.get("id")
+                row["startedAt"] = U.iso_from_millis(app.get("starttime")) or row["startedAt"]
+                row["startedAtSource"] = "spark-master"
+                row["sparkUiUrl"] = row["sparkUiUrl"] or f"{master_url}/app/?appId={app.get('id')}"
+            elif master is not None and usage["source"] == "unknown":
+                row["usage"] = U.unknown_usage(f"no application named {U.app_name(session)} on the Spark master yet")
+            sessions.append(row)
+        entry.first_seen = {k: v for k, v in entry.first_seen.items() if k in seen}
+        now = _now_iso()
+        return {"endpoint": endpoint.url, "fetchedAt": now, "lastSuccessAt": now, "stale": False, "error": None,
+                "livyVersion": version, "cluster": cluster, "sessions": sessions}
+
+    async def _version(self, client: LivyClient, entry: _Entry) -> str | None:
+        if entry.livy_version is None:
+            try:
+                entry.livy_version = await client.version()
+            except UpstreamError:
+                return None  # /version is informative only; the session list decides health
+        return entry.livy_version
+
+    async def _owners(self) -> dict[tuple[str, int], dict[str, str]]:
+        return await self.owners() if self.owners else {}
+
+    async def _session_usage(self, session: dict[str, Any], yarn_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Usage from the best per-application source (Spark REST, then YARN) and the caps."""
+        app_id = session.get("appId")
+        app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
+        ui = (app_info.get("sparkUiUrl") or "").rstrip("/")
+        problems = []
+        if app_id and ui:
+            properties = await self._environment(ui, app_id)
+            caps = U.caps(session, properties)
+            executors = await _settle(self.http.get_json(f"{ui}/api/v1/applications/{app_id}/executors"))
+            try:
+                if isinstance(executors, Exception):
+                    raise executors
+                return U.usage_from_spark_executors(executors, caps["executorMemory"]), caps
+            except (UpstreamError, ValueError) as error:
+                problems.append(f"Spark UI: {error}")
+        else:
+            caps = U.caps(session)
+        if app_id and yarn_url:
+            try:
+                data = await self.http.get_json(f"{yarn_url}/ws/v1/cluster/apps/{app_id}")
+                return {**U.usage_from_yarn_app(data), "error": "; ".join(problems) or None}, caps
+            except (UpstreamError, ValueError) as error:
+                problems.append(f"YARN: {error}")
+        return U.unknown_usage("; ".join(problems) or None), caps
+
+    async def _environment(self, ui: str, app_id: str) -> dict[str, str]:
+        if app_id not in self._environments:
+            data = await _settle(self.http.get_json(f"{ui}/api/v1/applications/{app_id}/environment"))
+            if isinstance(data, Exception) or not isinstance(data, dict):
+                return {}  # caps then come from Livy's echo; retried next refresh
+            props = data.get("sparkProperties") or []
+            self._environments[app_id] = {p[0]: p[1] for p in props if isinstance(p, list) and len(p) == 2}
+        return self._environments[app_id]
+
+    async def _standalone(self, master_url: str):
+        """(master JSON, every alive worker's executors or None) or the UpstreamError."""
+        try:
+            master = await self.http.get_json(f"{master_url}/json/")
+        except UpstreamError as error:
+            return error
+        if not isinstance(master, dict):
+            return UpstreamError("malformed", f"{master_url}/json/", "expected the master's JSON object")
+        workers = [w for w in master.get("workers") or [] if isinstance(w, dict) and w.get("state") == "ALIVE"]
+        pages = await asyncio.gather(
+            *(_settle(self.http.get_json(f"{str(w.get('webuiaddress', '')).rstrip('/')}/json/")) for w in workers))
+        if any(isinstance(p, Exception) or not isinstance(p, dict) for p in pages):
+            return master, None
+        return master, [e for p in pages for e in p.get("executors") or [] if isinstance(e, dict)]
+
+    async def _yarn_metrics(self, yarn_url: str) -> dict[str, Any]:
+        return U.cluster_from_yarn_metrics(await self.http.get_json(f"{yarn_url}/ws/v1/cluster/metrics"), yarn_url)
+
+
+async def _none() -> None:
+    return None

@@ -1,0 +1,172 @@
+"""Pure mapping from Livy, Spark and YARN JSON to what a session holds now. No I/O here.
+
+Livy's own resource fields (0.8+) echo what was requested, never what is held; what a session
+holds comes from Spark's REST API, YARN's RM, or the standalone master + workers, and every
+figure is labelled with its source.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+FINISHED_STATES = {"killed", "error", "dead", "success", "shutting_down"}
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+_MIB_PER_UNIT = {"": 1 / (1024 * 1024), "k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
+
+
+def memory_mib(value: Any) -> int | None:
+    """Spark memory strings ("512m", "5G", "1000M") in MiB; a bare number is MiB like Spark's."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, str):
+        return None
+    match = _MEMORY.match(value)
+    if not match:
+        return None
+    number, unit = float(match.group(1)), match.group(2).lower()
+    if unit == "":
+        return int(number)
+    return int(number * _MIB_PER_UNIT[unit])
+
+
+def as_int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and str(value).strip() != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def iso_from_millis(millis: Any) -> str | None:
+    if not isinstance(millis, (int, float)) or millis <= 0:
+        return None
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).isoformat()
+
+
+def is_live(session: dict[str, Any]) -> bool:
+    return str(session.get("state", "")).lower() not in FINISHED_STATES
+
+
+def app_name(session: dict[str, Any]) -> str:
+    """The Spark application name Livy gives a session: its name, else ``livy-session-<id>``."""
+    conf = session.get("conf") if isinstance(session.get("conf"), dict) else {}
+    return session.get("name") or conf.get("spark.app.name") or f"livy-session-{session['id']}"
+
+
+def caps(session: dict[str, Any], spark_properties: dict[str, str] | None = None) -> dict[str, Any]:
+    """The caps a session asked for. Spark's /environment (the effective conf) wins over Livy's echo."""
+    conf = dict(session.get("conf") or {}) if isinstance(session.get("conf"), dict) else {}
+    conf.update(spark_properties or {})
+    return {
+        "maxExecutors": as_int(conf.get("spark.dynamicAllocation.maxExecutors")),
+        "minExecutors": as_int(conf.get("spark.dynamicAllocation.minExecutors")),
+        "dynamicAllocation": _bool(conf.get("spark.dynamicAllocation.enabled")),
+        "numExecutors": as_int(conf.get("spark.executor.instances")) or as_int(session.get("numExecutors")) or None,
+        "executorCores": as_int(conf.get("spark.executor.cores")) or as_int(session.get("executorCores")) or None,
+        "executorMemory": conf.get("spark.executor.memory") or session.get("executorMemory") or None,
+    }
+
+
+def unknown_usage(error: str | None = None) -> dict[str, Any]:
+    return {"source": "unknown", "executors": None, "cores": None, "memoryMiB": None, "error": error}
+
+
+def usage_from_spark_executors(executors: Any, executor_memory: Any) -> dict[str, Any]:
+    """Spark REST ``/applications/{id}/executors``: active entries other than ``driver``."""
+    if not isinstance(executors, list):
+        raise ValueError("expected a list of executors")
+    held = [e for e in executors if isinstance(e, dict) and e.get("id") != "driver" and e.get("isActive", True)]
+    per_executor = memory_mib(executor_memory)
+    return {
+        "source": "spark-rest",
+        "executors": len(held),
+        "cores": sum(as_int(e.get("totalCores")) or 0 for e in held),
+        "memoryMiB": per_executor * len(held) if per_executor is not None else None,
+        "error": None,
+    }
+
+
+def usage_from_yarn_app(data: Any) -> dict[str, Any]:
+    """YARN RM ``/ws/v1/cluster/apps/{id}``: running containers minus the application master."""
+    app = data.get("app") if isinstance(data, dict) else None
+    if not isinstance(app, dict):
+        raise ValueError("expected {app: {...}}")
+    return {
+        "source": "yarn",
+        "executors": max((as_int(app.get("runningContainers")) or 0) - 1, 0),
+        "cores": as_int(app.get("allocatedVCores")),
+        "memoryMiB": as_int(app.get("allocatedMB")),
+        "error": None,
+    }
+
+
+def standalone_app(master: dict[str, Any], session: dict[str, Any]) -> dict[str, Any] | None:
+    """The master's active application of a session. Livy reports no appId in standalone mode."""
+    name = app_name(session)
+    apps = [a for a in master.get("activeapps") or [] if isinstance(a, dict) and a.get("name") == name]
+    # Several apps can share a custom name; the newest belongs to the live session.
+    return max(apps, key=lambda a: a.get("starttime") or 0) if apps else None
+
+
+def usage_from_standalone(app: dict[str, Any], worker_executors: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Standalone master app (cores granted) + workers' executor lists (the exact executors)."""
+    cores = as_int(app.get("cores")) or 0
+    per_executor = as_int(app.get("memoryperexecutor"))
+    if worker_executors is None:
+        # Without the workers the count is unknown; cores granted are still exact.
+        return {"source": "spark-master", "executors": None, "cores": cores, "memoryMiB": None,
+                "error": "worker JSON unavailable: executor count unknown"}
+    mine = [e for e in worker_executors if e.get("appid") == app.get("id")]
+    return {
+        "source": "spark-master",
+        "executors": len(mine),
+        "cores": cores,
+        "memoryMiB": sum(as_int(e.get("memory")) or per_executor or 0 for e in mine),
+        "error": None,
+    }
+
+
+def cluster_from_master(master: dict[str, Any], url: str, executor_cores: int | None,
+                        executor_memory_mib: int | None) -> dict[str, Any]:
+    alive = [w for w in master.get("workers") or [] if isinstance(w, dict) and w.get("state") == "ALIVE"]
+    max_executors = None
+    if executor_cores and executor_memory_mib:
+        max_executors = sum(
+            min((as_int(w.get("cores")) or 0) // executor_cores, (as_int(w.get("memory")) or 0) // executor_memory_mib)
+            for w in alive
+        )
+    return {
+        "source": "spark-master",
+        "url": url,
+        "totalCores": as_int(master.get("cores")),
+        "usedCores": as_int(master.get("coresused")),
+        "totalMemoryMiB": as_int(master.get("memory")),
+        "usedMemoryMiB": as_int(master.get("memoryused")),
+        "maxExecutors": max_executors,
+        "error": None,
+    }
+
+
+def cluster_from_yarn_metrics(data: Any, url: str) -> dict[str, Any]:
+    metrics = data.get("clusterMetrics") if isinstance(data, dict) else None
+    if not isinstance(metrics, dict):
+        raise ValueError("expected {clusterMetrics: {...}}")
+    return {
+        "source": "yarn",
+        "url": url,
+        "totalCores": as_int(metrics.get("totalVirtualCores")),
+        "usedCores": as_int(metrics.get("allocatedVirtualCores")),
+        "totalMemoryMiB": as_int(metrics.get("totalMB")),
+        "usedMemoryMiB": as_int(metrics.get("allocatedMB")),
+        "maxExecutors": None,
+        "error": None,
+    }
