@@ -29,6 +29,7 @@ class UpstreamError(Exception):
 class HttpSettings:
     connect_timeout: float = 3.0
     request_timeout: float = 8.0
+    max_concurrent: int = 32  # upstream requests in flight at once; more wait in Tornado's queue
 
 
 class Http:
@@ -37,6 +38,15 @@ class Http:
     def __init__(self, settings: HttpSettings | None = None):
         self.settings = settings or HttpSettings()
         self.requests_sent = 0  # read by the benchmark: upstream requests per refresh
+        self._client: AsyncHTTPClient | None = None
+
+    @property
+    def client(self) -> AsyncHTTPClient:
+        # Created lazily inside the running loop; our own instance, so the server's shared client
+        # keeps its settings.
+        if self._client is None:
+            self._client = AsyncHTTPClient(force_instance=True, max_clients=self.settings.max_concurrent)
+        return self._client
 
     async def request(
         self,
@@ -61,7 +71,7 @@ class Http:
         )
         self.requests_sent += 1
         try:
-            response = await AsyncHTTPClient().fetch(request)
+            response = await self.client.fetch(request)
         except HTTPClientError as error:
             if error.code == 599:
                 kind = "timeout" if "Timeout" in str(error) else "unreachable"
