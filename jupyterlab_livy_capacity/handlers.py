@@ -13,6 +13,8 @@ from traitlets import Float
 from traitlets.config import Configurable
 
 from .config import ConfigWatcher, Endpoint
+from .configwriter import ConfigWriteError, apply_max_executors, plan_max_executors
+from .fairshare import StarvationTracker
 from .kernels import KernelOwnership
 from .sessions import SessionCollector
 from .upstream import Http, HttpSettings, LivyClient, UpstreamError
@@ -49,6 +51,23 @@ class BaseHandler(APIHandler):
             raise HTTPError(404, f"Endpoint {url!r} is not a valid endpoint of the SparkMagic config {config.path}.")
         return endpoint
 
+    @property
+    def starvation(self) -> StarvationTracker:
+        return self.settings["livy_capacity_starvation"]
+
+    def number_argument(self, name, default, kind, minimum, maximum):
+        text = self.get_query_argument(name, "")
+        if not text:
+            return default
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            raise HTTPError(400, f"{name} must be a {kind.__name__} {bounds}, not {text!r}.")
+        return value
+
     def source_url(self, name: str) -> str:
         url = self.get_query_argument(name, "").strip().rstrip("/")
         parts = urlsplit(url)
@@ -67,8 +86,13 @@ class SessionsHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self):
         endpoint = self.known_endpoint()
+        share = self.number_argument("starvationShare", 0.8, float, 0.01, 1.0)
+        cluster_executors = self.number_argument("clusterExecutors", None, int, 1, None)
         snapshot = await self.collector.snapshot(endpoint, self.source_url("sparkMasterUrl"), self.source_url("yarnUrl"))
-        self.finish(json.dumps(snapshot))
+        if cluster_executors is None:
+            cluster_executors = (snapshot.get("cluster") or {}).get("maxExecutors")
+        starvation = self.starvation.observe(endpoint.url, snapshot["sessions"], cluster_executors, share)
+        self.finish(json.dumps({**snapshot, "clusterExecutors": cluster_executors, "starvation": starvation}))
 
     @tornado.web.authenticated
     async def delete(self):
@@ -85,6 +109,34 @@ class SessionsHandler(BaseHandler):
         self.finish(json.dumps({"deleted": True, "id": session_id}))
 
 
+class MaxExecutorsHandler(BaseHandler):
+    """Preview (GET ?value=N) and apply (POST {value, sha256}) a maxExecutors cap in the SparkMagic config."""
+
+    @tornado.web.authenticated
+    def get(self):
+        value = self.number_argument("value", None, int, 1, None)
+        if value is None:
+            raise HTTPError(400, "Query argument `value` (the maxExecutors cap) is required.")
+        try:
+            change = plan_max_executors(self.watcher.current().path, value)
+        except ConfigWriteError as error:
+            raise HTTPError(error.status, str(error)) from None
+        self.finish(json.dumps(change.preview()))
+
+    @tornado.web.authenticated
+    def post(self):
+        body = self.get_json_body() or {}
+        value, sha256 = body.get("value"), body.get("sha256")
+        if not isinstance(sha256, str):
+            raise HTTPError(400, "Body must be {\"value\": N, \"sha256\": <hash from the preview>}.")
+        try:
+            change = apply_max_executors(self.watcher.current().path, value, sha256)
+        except ConfigWriteError as error:
+            raise HTTPError(error.status, str(error)) from None
+        self.log.info("livy-capacity: set %s to %s in %s", change.preview()["key"], value, change.path)
+        self.finish(json.dumps({**change.preview(), "applied": True}))
+
+
 def setup_handlers(server_app) -> None:
     web_app = server_app.web_app
     settings = LivyCapacity(parent=server_app)
@@ -98,11 +150,13 @@ def setup_handlers(server_app) -> None:
     )
     web_app.settings["livy_capacity_watcher"] = ConfigWatcher()
     web_app.settings["livy_capacity_collector"] = SessionCollector(http, owners, ttl=settings.snapshot_ttl)
+    web_app.settings["livy_capacity_starvation"] = StarvationTracker()
     base = url_path_join(web_app.settings["base_url"], NAMESPACE)
     web_app.add_handlers(
         ".*$",
         [
             (url_path_join(base, "endpoints"), EndpointsHandler),
             (url_path_join(base, "sessions"), SessionsHandler),
+            (url_path_join(base, "config", "max-executors"), MaxExecutorsHandler),
         ],
     )

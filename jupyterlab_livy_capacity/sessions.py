@@ -44,6 +44,9 @@ class _Entry:
     refreshed_at: float = float("-inf")
     inflight: asyncio.Future | None = None
     first_seen: dict[int, str] = field(default_factory=dict)
+    # Livy gives no last-activity time and per-session GETs are off limits (heartbeats), so idle
+    # time is measured from this server's own observations of the state.
+    idle_since: dict[int, str] = field(default_factory=dict)
     livy_version: str | None = None
 
 
@@ -115,6 +118,10 @@ class SessionCollector:
             sid = session["id"]
             seen.add(sid)
             entry.first_seen.setdefault(sid, _now_iso())
+            if session.get("state") == "idle":
+                entry.idle_since.setdefault(sid, _now_iso())
+            else:
+                entry.idle_since.pop(sid, None)
             app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
             row = {
                 "id": sid,
@@ -126,6 +133,7 @@ class SessionCollector:
                 "proxyUser": session.get("proxyUser"),
                 "startedAt": entry.first_seen[sid],
                 "startedAtSource": "first-seen",
+                "idleSince": entry.idle_since.get(sid),
                 "usage": usage,
                 "caps": caps,
                 "sparkUiUrl": app_info.get("sparkUiUrl"),
@@ -144,6 +152,7 @@ class SessionCollector:
                 row["usage"] = U.unknown_usage(f"no application named {U.app_name(session)} on the Spark master yet")
             sessions.append(row)
         entry.first_seen = {k: v for k, v in entry.first_seen.items() if k in seen}
+        entry.idle_since = {k: v for k, v in entry.idle_since.items() if k in seen}
         now = _now_iso()
         return {"endpoint": endpoint.url, "fetchedAt": now, "lastSuccessAt": now, "stale": False, "error": None,
                 "livyVersion": version, "cluster": cluster, "sessions": sessions}

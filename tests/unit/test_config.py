@@ -3,9 +3,6 @@
 import base64
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -106,19 +103,13 @@ def test_missing_and_unreadable_files(tmp_path):
     assert directory.status == "unreadable" and str(tmp_path) in directory.message
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to drop privileges")
-def test_unreadable_by_permissions(tmp_path):
+def test_unreadable_by_permissions(world_dir, run_as_nobody):
     """As root every file is readable, so read it as `nobody` to prove the permission case."""
-    conf = tmp_path / "config.json"
+    conf = world_dir / "config.json"
     conf.write_text(json.dumps(GOOD))
     conf.chmod(0o200)
-    tmp_path.chmod(0o755)
-    code = ("import sys, json; from pathlib import Path; from jupyterlab_livy_capacity.config import read_config;"
-            "c = read_config(Path(sys.argv[1])); print(json.dumps([c.status, c.message]))")
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code,
-                          str(conf)], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)},
-                         cwd="/", check=True).stdout
+    out = run_as_nobody("import sys, json; from pathlib import Path; from jupyterlab_livy_capacity.config import *;"
+                        "c = read_config(Path(sys.argv[1])); print(json.dumps([c.status, c.message]))", str(conf))
     status, message = json.loads(out)
     assert status == "unreadable" and "Permission denied" in message and str(conf) in message
 

@@ -14,7 +14,8 @@ CONFIG = {
     "custom_headers": {"X-Api-Key": "header-secret-1"},
     "session_configs": {"conf": {"spark.jdbc.password": "conf-secret-2"}},
 }
-ROUTES = [("GET", "endpoints"), ("GET", "sessions"), ("DELETE", "sessions")]
+ROUTES = [("GET", "endpoints"), ("GET", "sessions"), ("DELETE", "sessions"), ("GET", "config/max-executors"),
+          ("POST", "config/max-executors")]
 
 
 def closed_port() -> int:
@@ -45,7 +46,8 @@ def sparkmagic_conf(tmp_path, monkeypatch, livy_port):
 @pytest.mark.parametrize("method, route", ROUTES)
 async def test_every_route_refuses_unauthenticated_requests(jp_fetch, sparkmagic_conf, method, route):
     with pytest.raises(HTTPClientError) as info:
-        await jp_fetch("livy-capacity", route, method=method, headers={"Authorization": ""})
+        await jp_fetch("livy-capacity", *route.split("/"), method=method, headers={"Authorization": ""},
+                       body="{}" if method == "POST" else None)
     assert info.value.code == 403
 
 
@@ -96,3 +98,23 @@ async def test_bad_source_url_is_a_clear_400(jp_fetch, sparkmagic_conf, livy_por
         await jp_fetch("livy-capacity", "sessions", params={"endpoint": f"http://127.0.0.1:{livy_port}",
                                                             "sparkMasterUrl": "ftp://x"})
     assert info.value.code == 400 and b"sparkMasterUrl" in info.value.response.body
+
+
+async def test_max_executors_preview_apply_and_conflict(jp_fetch, sparkmagic_conf):
+    original = sparkmagic_conf.read_text()
+    preview = json.loads((await jp_fetch("livy-capacity", "config", "max-executors", params={"value": "3"})).body)
+    assert preview["before"] is None and preview["after"] == "3" and preview["path"] == str(sparkmagic_conf)
+    assert "pw-xyz" not in json.dumps(preview) and sparkmagic_conf.read_text() == original
+    applied = json.loads((await jp_fetch("livy-capacity", "config", "max-executors", method="POST",
+                                         body=json.dumps({"value": 3, "sha256": preview["sha256"]}))).body)
+    assert applied["applied"] is True
+    written = json.loads(sparkmagic_conf.read_text())
+    assert written["session_configs"]["conf"]["spark.dynamicAllocation.maxExecutors"] == "3"
+    assert written["custom_headers"] == CONFIG["custom_headers"]
+    # the endpoints document sees the cap at once
+    data = json.loads((await jp_fetch("livy-capacity", "endpoints")).body)
+    assert all(not e["sessionSettings"]["maxExecutorsUnset"] for e in data["endpoints"] if not e["errors"])
+    with pytest.raises(HTTPClientError) as info:  # the same preview hash is stale now
+        await jp_fetch("livy-capacity", "config", "max-executors", method="POST",
+                       body=json.dumps({"value": 2, "sha256": preview["sha256"]}))
+    assert info.value.code == 409 and b"changed since the preview" in info.value.response.body

@@ -1,0 +1,76 @@
+"""Sharing a cluster fairly: the fair-share cap, starvation episodes and idle holders. Pure.
+
+The arithmetic follows AWS's guidance for shared Glue dev endpoints: cap each session with
+``spark.dynamicAllocation.maxExecutors`` and size the endpoint as users × (executors per user + 1).
+The frontend mirrors the same formulas in ``src/fairshare.ts`` for its own displays.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+WAITING_STATES = {"not_started", "starting", "recovering"}
+
+
+def fair_share_cap(max_executors: int, concurrent_sessions: int) -> int:
+    """The cluster's max executors divided by the expected concurrent sessions, never below 1."""
+    if max_executors < 0 or concurrent_sessions < 0:
+        raise ValueError("max_executors and concurrent_sessions must not be negative")
+    return max(1, max_executors // max(concurrent_sessions, 1))
+
+
+@dataclass
+class Episode:
+    id: int
+    holder: int
+    started_at: str
+    waiting: list[int] = field(default_factory=list)
+
+
+class StarvationTracker:
+    """Finds "one session holds ≥ share of the executors while another waits" and numbers episodes.
+
+    An episode lasts while the same session is the holder; the situation ending (or another
+    holder) ends it, so a notification is raised once per episode.
+    """
+
+    def __init__(self):
+        self._open: dict[str, Episode] = {}
+        self._ids = itertools.count(1)
+        self.episodes_started = 0
+
+    def observe(self, endpoint: str, sessions: list[dict[str, Any]], cluster_executors: int | None,
+                share: float) -> dict[str, Any] | None:
+        finding = find_starvation(sessions, cluster_executors, share)
+        current = self._open.get(endpoint)
+        if finding is None:
+            self._open.pop(endpoint, None)
+            return None
+        holder, waiting = finding
+        if current is None or current.holder != holder["id"]:
+            current = Episode(next(self._ids), holder["id"], datetime.now(timezone.utc).isoformat())
+            self._open[endpoint] = current
+            self.episodes_started += 1
+        current.waiting = [s["id"] for s in waiting]
+        held = holder["usage"]["executors"]
+        return {"episode": current.id, "since": current.started_at, "holder": holder["id"],
+                "waiting": current.waiting, "held": held, "clusterExecutors": cluster_executors,
+                "share": round(held / cluster_executors, 3)}
+
+
+def find_starvation(sessions: list[dict[str, Any]], cluster_executors: int | None, share: float):
+    """(holder, waiting sessions) or None. Needs a known cluster size and known executor counts."""
+    if not cluster_executors:
+        return None
+    known = [s for s in sessions if isinstance((s.get("usage") or {}).get("executors"), int)]
+    if not known:
+        return None
+    holder = max(known, key=lambda s: s["usage"]["executors"])
+    if holder["usage"]["executors"] / cluster_executors < share:
+        return None
+    waiting = [s for s in sessions if s is not holder and (
+        s.get("state") in WAITING_STATES or (s.get("usage") or {}).get("executors") == 0)]
+    return (holder, waiting) if waiting else None
