@@ -143,7 +143,9 @@ class SessionCollector:
             app = U.standalone_app(master, session) if master is not None else None
             if app is not None:
                 if usage["source"] == "unknown":
-                    row["usage"] = U.usage_from_standalone(app, worker_executors)
+                    counted = U.usage_from_standalone(app, worker_executors)
+                    problems = "; ".join(p for p in (usage["error"], counted["error"]) if p)
+                    row["usage"] = {**counted, "error": problems or None}
                 row["appId"] = row["appId"] or app.get("id")
                 row["startedAt"] = U.iso_from_millis(app.get("starttime")) or row["startedAt"]
                 row["startedAtSource"] = "spark-master"

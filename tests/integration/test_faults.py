@@ -1,0 +1,123 @@
+"""Faults between the Jupyter server and the real Livy, injected by a proxy in front of it.
+
+Livy down, slow beyond the timeout, HTTP 500, malformed JSON, a connection reset mid-body, and one
+session's Spark UI down: the API says what is wrong, keeps the last good data marked stale, and
+the Jupyter server stays responsive (its /api/status answers while a Livy request hangs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+import pytest
+
+from faultproxy import FaultProxy
+
+from . import cluster as C
+
+pytestmark = pytest.mark.integration
+TIMEOUT = 2.0
+
+
+@pytest.fixture
+def proxy(local_cluster):
+    with FaultProxy(local_cluster.livy_url, hang_seconds=TIMEOUT * 3) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def jp_server_config():
+    return {"ServerApp": {"jpserver_extensions": {"jupyterlab_livy_capacity": True}},
+            "LivyCapacity": {"snapshot_ttl": 0.0, "request_timeout": TIMEOUT, "connect_timeout": 1.0}}
+
+
+@pytest.fixture
+def proxied_config(proxy, tmp_path, monkeypatch):
+    (tmp_path / "config.json").write_text(json.dumps({"kernel_python_credentials": {"url": proxy.url}}))
+    monkeypatch.setenv("SPARKMAGIC_CONF_DIR", str(tmp_path))
+
+
+@pytest.fixture
+def someone_elses_session(local_cluster):
+    session = C.create_session(local_cluster.livy_url, {
+        "kind": "pyspark", "name": "fault-test", "executorCores": 1, "executorMemory": "512m",
+        "conf": {"spark.dynamicAllocation.enabled": "true", "spark.dynamicAllocation.minExecutors": "1",
+                 "spark.dynamicAllocation.maxExecutors": "1", "spark.cores.max": "1"}})
+    C.wait_for_state(local_cluster.livy_url, session["id"], "idle")
+    yield session
+    C.delete_session(local_cluster.livy_url, session["id"])
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("mode, kind", [("hang", "timeout"), ("http500", "http"), ("malformed", "malformed"),
+                                        ("reset", "unreachable")])
+async def test_fault_keeps_last_good_data_marked_stale(jp_fetch, local_cluster, proxy, proxied_config,
+                                                       someone_elses_session, mode, kind):
+    query = {"endpoint": proxy.url, "sparkMasterUrl": local_cluster.master_web_url}
+
+    async def snapshot():
+        return json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
+
+    good = await snapshot()
+    assert good["error"] is None and someone_elses_session["id"] in {s["id"] for s in good["sessions"]}
+
+    proxy.mode = mode
+    bad = await snapshot()
+    assert bad["error"]["kind"] == kind and proxy.url in bad["error"]["message"]
+    assert bad["stale"] is True and bad["lastSuccessAt"] == good["lastSuccessAt"]
+    assert [s["id"] for s in bad["sessions"]] == [s["id"] for s in good["sessions"]]
+
+    proxy.mode = "pass"
+    recovered = await snapshot()
+    assert recovered["error"] is None and recovered["stale"] is False
+
+
+async def test_livy_down_after_success(jp_fetch, local_cluster, proxy, proxied_config, someone_elses_session):
+    query = {"endpoint": proxy.url}
+    good = json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
+    assert good["error"] is None
+    proxy.__exit__(None, None, None)  # nothing listens on the port any more: connection refused
+    bad = json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
+    assert bad["error"]["kind"] == "unreachable" and bad["stale"] is True
+    assert {s["id"] for s in bad["sessions"]} == {s["id"] for s in good["sessions"]}
+
+
+async def test_one_sessions_spark_ui_down(jp_fetch, local_cluster, proxy, proxied_config, someone_elses_session):
+    """Livy on YARN reports a Spark UI per session; when one is down that row says so and falls back."""
+    dead_ui = f"http://127.0.0.1:{closed_port()}/proxy/app"
+    victim = someone_elses_session["id"]
+
+    def give_victim_a_dead_spark_ui(page):
+        for s in page["sessions"]:
+            if s["id"] == victim:
+                s["appId"] = "application_0_0001"
+                s["appInfo"] = {"sparkUiUrl": dead_ui, "driverLogUrl": None}
+        return page
+
+    proxy.rewrite = give_victim_a_dead_spark_ui
+    query = {"endpoint": proxy.url, "sparkMasterUrl": local_cluster.master_web_url}
+    snap = json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
+    assert snap["error"] is None
+    row = next(s for s in snap["sessions"] if s["id"] == victim)
+    # counted from the standalone master instead, and the row says why
+    assert row["usage"]["source"] == "spark-master" and row["usage"]["executors"] == 1
+    assert "Spark UI" in row["usage"]["error"]
+    assert dead_ui in row["usage"]["error"] and row["sparkUiUrl"] == dead_ui
+
+
+async def test_server_answers_while_livy_hangs(jp_fetch, proxy, proxied_config):
+    proxy.mode = "hang"
+    hanging = asyncio.ensure_future(jp_fetch("livy-capacity", "sessions", params={"endpoint": proxy.url}))
+    await asyncio.sleep(0.3)
+    status = json.loads((await jp_fetch("api", "status")).body)
+    assert "started" in status
+    assert not hanging.done()  # /api/status answered while the Livy request was still hanging
+    result = json.loads((await hanging).body)
+    assert result["error"]["kind"] == "timeout"
