@@ -1,0 +1,101 @@
+import {
+  configureSnippet,
+  fairShareCap,
+  idleHolders,
+  newSessionOutlook,
+  recommendCap,
+  workersNeeded
+} from '../fairshare';
+
+describe('fairShareCap', () => {
+  it.each([
+    [9, 3, 3],
+    [10, 3, 3],
+    [17, 3, 5],
+    [9, 0, 9],
+    [2, 5, 1],
+    [0, 2, 1]
+  ])('%i executors over %i sessions caps at %i', (max, sessions, cap) => {
+    expect(fairShareCap(max, sessions)).toBe(cap);
+  });
+
+  it('names the bad field', () => {
+    expect(() => fairShareCap(2.5, 2)).toThrow(/maxExecutors/);
+    expect(() => fairShareCap(4, -1)).toThrow(/concurrentSessions/);
+  });
+});
+
+describe('recommendCap', () => {
+  it('uses the expected sessions from settings when given', () => {
+    expect(recommendCap(9, 1, 3)).toEqual({
+      cap: 3,
+      maxExecutors: 9,
+      sessions: 3,
+      sessionsSource: 'settings'
+    });
+  });
+  it('falls back to the live count, at least one', () => {
+    expect(recommendCap(9, 2, null).cap).toBe(4);
+    expect(recommendCap(9, 0).sessions).toBe(1);
+  });
+});
+
+describe('configureSnippet', () => {
+  it('is the %%configure -f cell AWS recommends, with a string value', () => {
+    const snippet = configureSnippet(5);
+    expect(snippet.split('\n')[0]).toBe('%%configure -f');
+    expect(JSON.parse(snippet.split('\n')[1])).toEqual({
+      conf: { 'spark.dynamicAllocation.maxExecutors': '5' }
+    });
+  });
+});
+
+describe('workersNeeded', () => {
+  it("matches AWS's sizing matrix for G types", () => {
+    expect(workersNeeded('G.1X', 3, 5)).toBe(18);
+    expect(workersNeeded('G.2X', 10, 5)).toBe(60);
+    expect(workersNeeded('G.1X', 50, 5)).toBe(300);
+  });
+  it('gives Standard enough DPUs for the same executor slots', () => {
+    const dpus = workersNeeded('Standard', 3, 5);
+    expect((dpus - 1) * 2 - 1).toBeGreaterThanOrEqual(3 * 6 - 1);
+    expect((dpus - 2) * 2 - 1).toBeLessThan(3 * 6 - 1);
+  });
+  it('rejects bad input by name', () => {
+    expect(() => workersNeeded('G.9X', 1, 1)).toThrow(/workerType.*Standard, G.1X, G.2X/);
+    expect(() => workersNeeded('G.1X', 0, 1)).toThrow(/users/);
+    expect(() => workersNeeded('G.1X', 1, 1.5)).toThrow(/executorsPerUser/);
+  });
+});
+
+describe('idleHolders', () => {
+  const now = new Date('2026-11-24T12:00:00Z');
+  it('flags idle sessions past the threshold that still hold executors', () => {
+    const holders = idleHolders(
+      [
+        { id: 1, state: 'idle', idleSince: '2026-11-24T11:30:00Z', executors: 3 },
+        { id: 2, state: 'idle', idleSince: '2026-11-24T11:50:00Z', executors: 2 },
+        { id: 3, state: 'idle', idleSince: '2026-11-24T11:00:00Z', executors: 0 },
+        { id: 4, state: 'busy', idleSince: null, executors: 4 },
+        { id: 5, state: 'idle', idleSince: '2026-11-24T11:40:00Z', executors: 1 }
+      ],
+      now,
+      15
+    );
+    expect(holders).toEqual([
+      { id: 1, idleMinutes: 30, executors: 3 },
+      { id: 5, idleMinutes: 20, executors: 1 }
+    ]);
+  });
+});
+
+describe('newSessionOutlook', () => {
+  it('a new session gets what is free, up to its cap', () => {
+    expect(newSessionOutlook(9, 5)).toEqual({ free: 4, couldGet: 4, wouldWait: false });
+    expect(newSessionOutlook(9, 5, 2)).toEqual({ free: 4, couldGet: 2, wouldWait: false });
+  });
+  it('waits when the cluster is full', () => {
+    expect(newSessionOutlook(9, 9, 3)).toEqual({ free: 0, couldGet: 0, wouldWait: true });
+    expect(newSessionOutlook(9, 12).free).toBe(0);
+  });
+});
