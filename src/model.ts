@@ -1,0 +1,232 @@
+import { ServerConnection } from '@jupyterlab/services';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { CapacityResult, capacityFromDetails, IEndpointDetails } from './capacity';
+import { requestAPI } from './request';
+import {
+  ICapPreview,
+  IEndpoint,
+  IEndpointsDocument,
+  ISessionsSnapshot,
+  IStarvation
+} from './types';
+
+/** Settings of schema/plugin.json, with defaults applied. */
+export interface ICapacitySettings {
+  endpoints: Record<string, IEndpointDetails>;
+  refreshInterval: number;
+  starvationShare: number;
+  expectedConcurrentSessions: number;
+  idleThresholdMinutes: number;
+}
+
+const DEFAULT_SETTINGS: ICapacitySettings = {
+  endpoints: {},
+  refreshInterval: 10,
+  starvationShare: 0.8,
+  expectedConcurrentSessions: 0,
+  idleThresholdMinutes: 15
+};
+
+export interface IStarvationEvent {
+  endpoint: string;
+  starvation: IStarvation;
+}
+
+/**
+ * Everything the panel shows, refreshed by one Poll: the SparkMagic endpoints and, per valid
+ * endpoint, the server's sessions snapshot. Errors never drop data: the last good snapshot stays
+ * (the server marks it stale) and the reason is kept beside it.
+ */
+export class CapacityModel {
+  constructor(settings: ISettingRegistry.ISettings | null) {
+    this._settings = settings;
+    settings?.changed.connect(this._onSettingsChanged, this);
+    this._readSettings();
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this._refresh(),
+      frequency: {
+        interval: this._values.refreshInterval * 1000,
+        backoff: true,
+        max: 300 * 1000
+      },
+      standby: () => (this._visible ? 'when-hidden' : true),
+      name: 'livy-capacity:model'
+    });
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted once per starvation episode (the server numbers them). */
+  get starvationDetected(): ISignal<this, IStarvationEvent> {
+    return this._starvationDetected;
+  }
+
+  get settings(): ICapacitySettings {
+    return this._values;
+  }
+
+  get document(): IEndpointsDocument | null {
+    return this._document;
+  }
+
+  /** Why the server extension could not be reached, or null. */
+  get serverError(): string | null {
+    return this._serverError;
+  }
+
+  get lastRefresh(): Date | null {
+    return this._lastRefresh;
+  }
+
+  snapshot(url: string): ISessionsSnapshot | null {
+    return this._snapshots.get(url) ?? null;
+  }
+
+  /** Why the sessions of an endpoint could not be asked for (a 4xx from our server), or null. */
+  sessionsError(url: string): string | null {
+    return this._sessionsErrors.get(url) ?? null;
+  }
+
+  details(url: string): IEndpointDetails | undefined {
+    return this._values.endpoints[url];
+  }
+
+  capacity(url: string): CapacityResult {
+    return capacityFromDetails(this.details(url));
+  }
+
+  /** Starts polling; safe to call more than once. */
+  start(): void {
+    if (!this._started) {
+      this._started = true;
+      void this._poll.start();
+    }
+  }
+
+  set visible(value: boolean) {
+    this._visible = value;
+    if (value && this._started) {
+      void this._poll.refresh();
+    }
+  }
+
+  refresh(): Promise<void> {
+    this.start();
+    return this._poll.refresh();
+  }
+
+  async kill(endpoint: string, id: number): Promise<void> {
+    await requestAPI('sessions', { endpoint, id: String(id) }, { method: 'DELETE' });
+    await this.refresh();
+  }
+
+  previewCap(value: number): Promise<ICapPreview> {
+    return requestAPI<ICapPreview>('config/max-executors', { value: String(value) });
+  }
+
+  async applyCap(value: number, sha256: string): Promise<ICapPreview> {
+    const result = await requestAPI<ICapPreview>(
+      'config/max-executors',
+      {},
+      { method: 'POST', body: JSON.stringify({ value, sha256 }) }
+    );
+    await this.refresh();
+    return result;
+  }
+
+  dispose(): void {
+    this._poll.dispose();
+    this._settings?.changed.disconnect(this._onSettingsChanged, this);
+    Signal.clearData(this);
+  }
+
+  private async _refresh(): Promise<void> {
+    try {
+      this._document = await requestAPI<IEndpointsDocument>('endpoints');
+      this._serverError = null;
+    } catch (error) {
+      this._serverError = describeServerError(error);
+      this._changed.emit();
+      throw error; // lets the Poll back off
+    }
+    const live = this._document.endpoints.filter(
+      (e): e is IEndpoint & { url: string } => !!e.url && e.errors.length === 0
+    );
+    await Promise.all(live.map(e => this._refreshSessions(e.url)));
+    this._lastRefresh = new Date();
+    this._changed.emit();
+  }
+
+  private async _refreshSessions(url: string): Promise<void> {
+    const details = this.details(url) ?? {};
+    const capacity = this.capacity(url);
+    try {
+      const snapshot = await requestAPI<ISessionsSnapshot>('sessions', {
+        endpoint: url,
+        sparkMasterUrl: details.sparkMasterUrl,
+        yarnUrl: details.yarnResourceManagerUrl,
+        clusterExecutors:
+          capacity.kind === 'capacity' ? String(capacity.capacity.maxExecutors) : undefined,
+        starvationShare: String(this._values.starvationShare)
+      });
+      this._snapshots.set(url, snapshot);
+      this._sessionsErrors.delete(url);
+      const starvation = snapshot.starvation;
+      if (starvation && !this._notifiedEpisodes.has(starvation.episode)) {
+        this._notifiedEpisodes.add(starvation.episode);
+        this._starvationDetected.emit({ endpoint: url, starvation });
+      }
+    } catch (error) {
+      // One broken endpoint never hides the others: keep its last snapshot, say why.
+      this._sessionsErrors.set(url, describeServerError(error));
+    }
+  }
+
+  private _onSettingsChanged(): void {
+    this._readSettings();
+    this._poll.frequency = { ...this._poll.frequency, interval: this._values.refreshInterval * 1000 };
+    this._changed.emit();
+    if (this._started) {
+      void this._poll.refresh();
+    }
+  }
+
+  private _readSettings(): void {
+    const composite = (this._settings?.composite ?? {}) as Partial<ICapacitySettings>;
+    this._values = { ...DEFAULT_SETTINGS, ...composite };
+  }
+
+  private _settings: ISettingRegistry.ISettings | null;
+  private _values: ICapacitySettings = DEFAULT_SETTINGS;
+  private _poll: Poll;
+  private _started = false;
+  private _visible = false;
+  private _document: IEndpointsDocument | null = null;
+  private _serverError: string | null = null;
+  private _lastRefresh: Date | null = null;
+  private _snapshots = new Map<string, ISessionsSnapshot>();
+  private _sessionsErrors = new Map<string, string>();
+  private _notifiedEpisodes = new Set<number>();
+  private _changed = new Signal<this, void>(this);
+  private _starvationDetected = new Signal<this, IStarvationEvent>(this);
+}
+
+/** What to tell the user when our own server route fails. */
+export function describeServerError(error: unknown): string {
+  if (error instanceof ServerConnection.ResponseError) {
+    if (error.response.status === 404 && !error.message.includes('Endpoint')) {
+      return 'The jupyterlab_livy_capacity server extension is not reachable: run `jupyter server extension enable jupyterlab_livy_capacity` and restart JupyterLab.';
+    }
+    return error.message;
+  }
+  if (error instanceof ServerConnection.NetworkError) {
+    return `The Jupyter server is not reachable: ${error.message}`;
+  }
+  return String(error);
+}

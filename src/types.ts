@@ -1,0 +1,128 @@
+/** JSON shapes of the server extension's routes (docs/rest-api.md). */
+
+export interface IProblemJSON {
+  field: string;
+  message: string;
+}
+
+export interface ISessionSettings {
+  driverMemory: string | null;
+  executorMemory: string | null;
+  executorCores: number | null;
+  numExecutors: number | null;
+  dynamicAllocation: Record<string, string>;
+  maxExecutorsUnset: boolean;
+  properties: Record<string, unknown>;
+}
+
+export interface IEndpoint {
+  id: string;
+  url: string | null;
+  kernels: string[];
+  auth: string;
+  username: string | null;
+  hasPassword: boolean;
+  customHeaderNames: string[];
+  verifySsl: boolean;
+  sessionSettings: ISessionSettings;
+  errors: IProblemJSON[];
+  warnings: IProblemJSON[];
+}
+
+export type ConfigStatus =
+  | 'ok'
+  | 'missing'
+  | 'empty'
+  | 'invalid_json'
+  | 'unreadable'
+  | 'not_object';
+
+export interface IEndpointsDocument {
+  config: {
+    path: string;
+    status: ConfigStatus;
+    message: string | null;
+    line: number | null;
+    column: number | null;
+    problems: IProblemJSON[];
+  };
+  endpoints: IEndpoint[];
+}
+
+export interface IUsage {
+  source: 'spark-rest' | 'yarn' | 'spark-master' | 'unknown';
+  executors: number | null;
+  cores: number | null;
+  memoryMiB: number | null;
+  error: string | null;
+}
+
+export interface ICaps {
+  maxExecutors: number | null;
+  minExecutors: number | null;
+  dynamicAllocation: boolean | null;
+  numExecutors: number | null;
+  executorCores: number | null;
+  executorMemory: string | null;
+}
+
+export interface ILivySession {
+  id: number;
+  name: string | null;
+  appId: string | null;
+  state: string;
+  kind: string;
+  owner: string | null;
+  proxyUser: string | null;
+  startedAt: string | null;
+  startedAtSource: string;
+  idleSince: string | null;
+  usage: IUsage;
+  caps: ICaps;
+  sparkUiUrl: string | null;
+  driverLogUrl: string | null;
+  notebook: { path: string; name: string; kernelId: string } | null;
+}
+
+export interface ILiveCluster {
+  source: 'spark-master' | 'yarn';
+  url: string;
+  totalCores?: number | null;
+  usedCores?: number | null;
+  totalMemoryMiB?: number | null;
+  usedMemoryMiB?: number | null;
+  maxExecutors?: number | null;
+  error: string | null;
+}
+
+export interface IStarvation {
+  episode: number;
+  since: string;
+  holder: number;
+  waiting: number[];
+  held: number;
+  clusterExecutors: number;
+  share: number;
+}
+
+export interface ISessionsSnapshot {
+  endpoint: string;
+  fetchedAt: string;
+  lastSuccessAt: string | null;
+  stale: boolean;
+  error: { kind: string; message: string; at: string } | null;
+  livyVersion: string | null;
+  cluster: ILiveCluster | null;
+  clusterExecutors: number | null;
+  starvation: IStarvation | null;
+  sessions: ILivySession[];
+}
+
+export interface ICapPreview {
+  path: string;
+  sha256: string;
+  key: string;
+  before: string | null;
+  after: string;
+  backup: string;
+}
