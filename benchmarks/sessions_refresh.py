@@ -73,6 +73,8 @@ def main() -> None:
 
     def livy(path: str):
         time.sleep(delay)
+        if path.startswith("/batches"):
+            return {"from": 0, "total": 0, "sessions": []}
         query = parse_qs(urlsplit(path).query)
         start, size = int(query.get("from", ["0"])[0]), int(query.get("size", ["100"])[0])
         ids = range(start, min(start + size, state["n"]))

@@ -25,9 +25,9 @@ def fair_share_cap(max_executors: int, concurrent_sessions: int) -> int:
 @dataclass
 class Episode:
     id: int
-    holder: int
+    holder: str
     started_at: str
-    waiting: list[int] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
 
 
 class StarvationTracker:
@@ -50,13 +50,13 @@ class StarvationTracker:
             self._open.pop(endpoint, None)
             return None
         holder, waiting = finding
-        if current is None or current.holder != holder["id"]:
-            current = Episode(next(self._ids), holder["id"], datetime.now(timezone.utc).isoformat())
+        if current is None or current.holder != holder["key"]:
+            current = Episode(next(self._ids), holder["key"], datetime.now(timezone.utc).isoformat())
             self._open[endpoint] = current
             self.episodes_started += 1
-        current.waiting = [s["id"] for s in waiting]
+        current.waiting = [s["key"] for s in waiting]
         held = holder["usage"]["executors"]
-        return {"episode": current.id, "since": current.started_at, "holder": holder["id"],
+        return {"episode": current.id, "since": current.started_at, "holder": holder["key"],
                 "waiting": current.waiting, "held": held, "clusterExecutors": cluster_executors,
                 "share": round(held / cluster_executors, 3)}
 

@@ -97,16 +97,20 @@ class SessionsHandler(BaseHandler):
     @tornado.web.authenticated
     async def delete(self):
         endpoint = self.known_endpoint()
+        kind = self.get_query_argument("type", "session")
+        collection = {"session": "sessions", "batch": "batches"}.get(kind)
+        if collection is None:
+            raise HTTPError(400, "Query argument `type` must be `session` or `batch`.")
         try:
-            session_id = int(self.get_query_argument("id", ""))
+            item_id = int(self.get_query_argument("id", ""))
         except ValueError:
-            raise HTTPError(400, "Query argument `id` must be a Livy session id (an integer).") from None
+            raise HTTPError(400, f"Query argument `id` must be a Livy {kind} id (an integer).") from None
         try:
-            await LivyClient(self.collector.http, endpoint).delete_session(session_id)
+            await LivyClient(self.collector.http, endpoint).delete(collection, item_id)
         except UpstreamError as error:
-            raise HTTPError(502, f"Livy did not delete session {session_id}: {error}") from None
+            raise HTTPError(502, f"Livy did not delete {kind} {item_id}: {error}") from None
         self.collector.invalidate(endpoint.url)
-        self.finish(json.dumps({"deleted": True, "id": session_id}))
+        self.finish(json.dumps({"deleted": True, "id": item_id, "type": kind}))
 
 
 class MaxExecutorsHandler(BaseHandler):

@@ -43,10 +43,10 @@ class _Entry:
     last: dict[str, Any] | None = None
     refreshed_at: float = float("-inf")
     inflight: asyncio.Future | None = None
-    first_seen: dict[int, str] = field(default_factory=dict)
+    first_seen: dict[str, str] = field(default_factory=dict)  # by row key, e.g. "session-3"
     # Livy gives no last-activity time and per-session GETs are off limits (heartbeats), so idle
     # time is measured from this server's own observations of the state.
-    idle_since: dict[int, str] = field(default_factory=dict)
+    idle_since: dict[str, str] = field(default_factory=dict)
     livy_version: str | None = None
 
 
@@ -88,8 +88,11 @@ class SessionCollector:
 
     async def _collect(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry) -> dict[str, Any]:
         client = LivyClient(self.http, endpoint)
-        raw, version = await asyncio.gather(client.list_sessions(), self._version(client, entry))
-        live = [s for s in raw if U.is_live(s)]
+        sessions_raw, batches_raw, version = await asyncio.gather(
+            client.list_all("sessions"), client.list_all("batches"), self._version(client, entry))
+        # Batches hold executors too, so they count; only interactive sessions can be a notebook's.
+        live = [{**s, "type": "session"} for s in sessions_raw if U.is_live(s)] + [
+            {**b, "type": "batch"} for b in batches_raw if U.is_live(b)]
         settings = endpoint.session_properties
         executor_cores = U.as_int(settings.get("executorCores")) or U.as_int(
             (settings.get("conf") or {}).get("spark.executor.cores") if isinstance(settings.get("conf"), dict) else None)
@@ -115,15 +118,17 @@ class SessionCollector:
         sessions = []
         seen = set()
         for session, (usage, caps) in zip(live, per_session):
-            sid = session["id"]
-            seen.add(sid)
-            entry.first_seen.setdefault(sid, _now_iso())
+            sid, key = session["id"], f"{session['type']}-{session['id']}"
+            seen.add(key)
+            entry.first_seen.setdefault(key, _now_iso())
             if session.get("state") == "idle":
-                entry.idle_since.setdefault(sid, _now_iso())
+                entry.idle_since.setdefault(key, _now_iso())
             else:
-                entry.idle_since.pop(sid, None)
+                entry.idle_since.pop(key, None)
             app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
             row = {
+                "key": key,
+                "type": session["type"],
                 "id": sid,
                 "name": session.get("name"),
                 "appId": session.get("appId"),
@@ -131,14 +136,14 @@ class SessionCollector:
                 "kind": session.get("kind"),
                 "owner": session.get("owner"),
                 "proxyUser": session.get("proxyUser"),
-                "startedAt": entry.first_seen[sid],
+                "startedAt": entry.first_seen[key],
                 "startedAtSource": "first-seen",
-                "idleSince": entry.idle_since.get(sid),
+                "idleSince": entry.idle_since.get(key),
                 "usage": usage,
                 "caps": caps,
                 "sparkUiUrl": app_info.get("sparkUiUrl"),
                 "driverLogUrl": app_info.get("driverLogUrl"),
-                "notebook": owners.get((endpoint.url or "", sid)),
+                "notebook": owners.get((endpoint.url or "", sid)) if session["type"] == "session" else None,
             }
             app = U.standalone_app(master, session) if master is not None else None
             if app is not None:

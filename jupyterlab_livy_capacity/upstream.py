@@ -124,22 +124,23 @@ class LivyClient:
         data = await self.http.get_json(f"{self.url}/version", **self._options)
         return data.get("version") if isinstance(data, dict) else None
 
-    async def list_sessions(self) -> list[dict[str, Any]]:
-        """Every session, paged with from/size. Never GET /sessions/{id}: it refreshes heartbeats."""
-        sessions: list[dict[str, Any]] = []
+    async def list_all(self, collection: str = "sessions") -> list[dict[str, Any]]:
+        """Every interactive session (or batch), paged with from/size. Never GET /sessions/{id}:
+        it refreshes that session's heartbeat and keeps orphaned sessions alive. Livy lists both
+        collections under the JSON key "sessions"."""
+        items: list[dict[str, Any]] = []
         while True:
-            url = f"{self.url}/sessions?{urlencode({'from': len(sessions), 'size': self.PAGE_SIZE})}"
+            url = f"{self.url}/{collection}?{urlencode({'from': len(items), 'size': self.PAGE_SIZE})}"
             page = await self.http.get_json(url, **self._options)
             if not isinstance(page, dict) or not isinstance(page.get("sessions"), list):
                 raise UpstreamError("malformed", url, "expected {from, total, sessions: [...]}")
-            batch = [s for s in page["sessions"] if isinstance(s, dict) and isinstance(s.get("id"), int)]
-            sessions.extend(batch)
+            items.extend(s for s in page["sessions"] if isinstance(s, dict) and isinstance(s.get("id"), int))
             total = page.get("total")
-            if not page["sessions"] or not isinstance(total, int) or len(sessions) >= total:
-                return sessions
+            if not page["sessions"] or not isinstance(total, int) or len(items) >= total:
+                return items
 
-    async def delete_session(self, session_id: int) -> None:
+    async def delete(self, collection: str, item_id: int) -> None:
         headers = {**self._options["headers"], "X-Requested-By": "jupyterlab-livy-capacity"}
         await self.http.request(
-            f"{self.url}/sessions/{quote(str(session_id))}", method="DELETE", **{**self._options, "headers": headers}
+            f"{self.url}/{collection}/{quote(str(item_id))}", method="DELETE", **{**self._options, "headers": headers}
         )

@@ -57,9 +57,11 @@ def is_live(session: dict[str, Any]) -> bool:
 
 
 def app_name(session: dict[str, Any]) -> str:
-    """The Spark application name Livy gives a session: its name, else ``livy-session-<id>``."""
+    """The Spark application name Livy gives a session: its name, else ``livy-session-<id>``
+    (``livy-batch-<id>`` for a batch)."""
     conf = session.get("conf") if isinstance(session.get("conf"), dict) else {}
-    return session.get("name") or conf.get("spark.app.name") or f"livy-session-{session['id']}"
+    kind = "batch" if session.get("type") == "batch" else "session"
+    return session.get("name") or conf.get("spark.app.name") or f"livy-{kind}-{session['id']}"
 
 
 def caps(session: dict[str, Any], spark_properties: dict[str, str] | None = None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ def test_fair_share_cap_rejects_negative():
 
 
 def session(sid, executors, state="idle"):
-    return {"id": sid, "state": state, "usage": {"executors": executors}}
+    return {"key": f"session-{sid}", "id": sid, "state": state, "usage": {"executors": executors}}
 
 
 def test_starvation_needs_a_big_holder_and_someone_waiting():
@@ -34,7 +34,8 @@ def test_one_episode_while_the_situation_lasts():
     grab = [session(1, 6, "busy"), session(2, None, "starting")]
     first = tracker.observe("e", grab, 6, 0.8)
     again = tracker.observe("e", [session(1, 6, "busy"), session(2, 0)], 6, 0.8)
-    assert first["episode"] == again["episode"] and again["waiting"] == [2] and again["share"] == 1.0
+    assert first["episode"] == again["episode"] and again["waiting"] == ["session-2"] and again["share"] == 1.0
+    assert first["holder"] == "session-1"
     assert tracker.episodes_started == 1
     assert tracker.observe("e", [session(1, 3), session(2, 3)], 6, 0.8) is None  # over
     assert tracker.observe("e", grab, 6, 0.8)["episode"] != first["episode"]  # a new episode
