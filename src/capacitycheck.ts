@@ -5,7 +5,7 @@
 import { CapacityResult } from './capacity';
 import { newSessionOutlook, recommendCap, workersNeeded } from './fairshare';
 import { IEndpoint, ISessionsSnapshot } from './types';
-import { formatMemory, formatNumber, heldExecutors, sessionRows, topHolders } from './viewmodel';
+import { formatMemory, formatNumber, heldExecutors, livyLabel, sessionRows, topHolders } from './viewmodel';
 
 export type Translate = (msg: string, ...args: (string | number)[]) => string;
 
@@ -85,7 +85,7 @@ export function checkSection(input: ICheckInput, __: Translate): ICheckSection {
   }
   const top = topHolders(sessionRows(snapshot.sessions, clusterExecutors), 3);
   if (top.length) {
-    lines.push(__('Most held: %1', top.map(r => `${r.notebook ?? r.owner} (Livy ${r.session.id}): ${r.executors}`).join('; ')));
+    lines.push(__('Most held: %1', top.map(r => `${r.notebook ?? r.owner} (${livyLabel(r.session)}): ${r.executors}`).join('; ')));
   }
   if (input.workerType && input.expectedSessions > 0 && capacity.kind === 'capacity') {
     const perUser = Math.max(1, Math.floor(capacity.capacity.maxExecutors / input.expectedSessions));

@@ -99,14 +99,14 @@ export function workersNeeded(
 }
 
 export interface IHeldSession {
-  id: number;
+  key: string;
   state: string;
   idleSince: string | null;
   executors: number | null;
 }
 
 export interface IIdleHolder {
-  id: number;
+  key: string;
   idleMinutes: number;
   executors: number;
 }
@@ -124,7 +124,7 @@ export function idleHolders(
     }
     const idleMinutes = (now.getTime() - Date.parse(s.idleSince)) / 60000;
     if (idleMinutes >= thresholdMinutes) {
-      holders.push({ id: s.id, idleMinutes, executors: s.executors });
+      holders.push({ key: s.key, idleMinutes, executors: s.executors });
     }
   }
   return holders.sort((a, b) => b.idleMinutes - a.idleMinutes);

@@ -21,7 +21,7 @@ import { IRecommendation } from './fairshare';
 import { sparkCapacityIcon } from './icons';
 import { CapacityModel, describeServerError, IStarvationEvent } from './model';
 import { CapacityPanel } from './panel';
-import { clusterExecutors, ISessionRow } from './viewmodel';
+import { clusterExecutors, ISessionRow, livyLabel } from './viewmodel';
 
 const PLUGIN_ID = 'jupyterlab-livy-capacity:plugin';
 
@@ -155,9 +155,9 @@ function makeActions(app: JupyterFrontEnd, model: CapacityModel, trans: Translat
     kill: async (endpoint: string, row: ISessionRow) => {
       const who = row.notebook
         ? trans.__('the session of notebook %1', row.notebook)
-        : trans.__('the session of %1 (not one of your notebooks)', row.owner);
+        : trans.__('the %1 of %2 (not one of your notebooks)', row.session.type, row.owner);
       const result = await showDialog({
-        title: trans.__('Kill Livy session %1?', row.session.id),
+        title: trans.__('Kill %1?', livyLabel(row.session)),
         body: trans.__('This stops %1 on %2 and frees the %3 executors it holds. Unsaved Spark state is lost.', who, endpoint, row.executors ?? 0),
         buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Kill') })]
       });
@@ -165,8 +165,8 @@ function makeActions(app: JupyterFrontEnd, model: CapacityModel, trans: Translat
         return;
       }
       try {
-        await model.kill(endpoint, row.session.id);
-        Notification.success(trans.__('Livy session %1 killed.', row.session.id), { autoClose: 3000 });
+        await model.kill(endpoint, row.session);
+        Notification.success(trans.__('%1 killed.', livyLabel(row.session)), { autoClose: 3000 });
       } catch (error) {
         Notification.error(describeServerError(error));
       }
@@ -214,7 +214,7 @@ function notifyStarvation(app: JupyterFrontEnd, panel: CapacityPanel, event: ISt
   const holder = holderLabel(panel, event);
   Notification.warning(
     trans.__(
-      'Spark starvation on %1: %2 holds %3 of %4 executors while Livy %5 waits.',
+      'Spark starvation on %1: %2 holds %3 of %4 executors while %5 waits.',
       event.endpoint,
       holder,
       s.held,
@@ -238,8 +238,8 @@ function notifyStarvation(app: JupyterFrontEnd, panel: CapacityPanel, event: ISt
 }
 
 function holderLabel(panel: CapacityPanel, event: IStarvationEvent): string {
-  const row = panel.model.snapshot(event.endpoint)?.sessions.find(s => s.id === event.starvation.holder);
-  return row?.notebook?.path ?? (row ? `Livy ${row.id} (${row.proxyUser || row.owner || '?'})` : `Livy ${event.starvation.holder}`);
+  const row = panel.model.snapshot(event.endpoint)?.sessions.find(s => s.key === event.starvation.holder);
+  return row?.notebook?.path ?? (row ? `${livyLabel(row)} (${row.proxyUser || row.owner || '?'})` : event.starvation.holder);
 }
 
 export default plugin;

@@ -9,6 +9,7 @@ import {
   ICapPreview,
   IEndpoint,
   IEndpointsDocument,
+  ILivySession,
   ISessionsSnapshot,
   IStarvation
 } from './types';
@@ -121,8 +122,12 @@ export class CapacityModel {
     return this._poll.refresh();
   }
 
-  async kill(endpoint: string, id: number): Promise<void> {
-    await requestAPI('sessions', { endpoint, id: String(id) }, { method: 'DELETE' });
+  async kill(endpoint: string, session: ILivySession): Promise<void> {
+    await requestAPI(
+      'sessions',
+      { endpoint, id: String(session.id), type: session.type },
+      { method: 'DELETE' }
+    );
     await this.refresh();
   }
 

@@ -67,11 +67,15 @@ export interface ICaps {
 }
 
 export interface ILivySession {
+  /** Unique per endpoint: "session-3", "batch-0". */
+  key: string;
+  /** Interactive sessions can belong to a notebook; batches hold executors too. */
+  type: 'session' | 'batch';
   id: number;
   name: string | null;
   appId: string | null;
   state: string;
-  kind: string;
+  kind: string | null;
   owner: string | null;
   proxyUser: string | null;
   startedAt: string | null;
@@ -98,8 +102,9 @@ export interface ILiveCluster {
 export interface IStarvation {
   episode: number;
   since: string;
-  holder: number;
-  waiting: number[];
+  /** Row keys, e.g. "session-3". */
+  holder: string;
+  waiting: string[];
   held: number;
   clusterExecutors: number;
   share: number;

@@ -16,6 +16,11 @@ export interface ISessionRow {
   share: number | null;
 }
 
+/** "Livy session 3", "Livy batch 0". */
+export function livyLabel(session: { type: string; id: number }): string {
+  return `Livy ${session.type} ${session.id}`;
+}
+
 /** Ours first, grouped by notebook path, then the others by Livy id. */
 export function sessionRows(
   sessions: ILivySession[],
@@ -26,7 +31,10 @@ export function sessionRows(
     return {
       session,
       notebook: session.notebook?.path ?? null,
-      owner: session.proxyUser || session.owner || 'unknown owner',
+      owner:
+        session.proxyUser ||
+        session.owner ||
+        (session.type === 'batch' ? 'a batch job' : 'unknown owner'),
       executors,
       share:
         executors !== null && clusterExecutors
@@ -39,7 +47,7 @@ export function sessionRows(
       return a.notebook === null ? 1 : -1;
     }
     const byPath = (a.notebook ?? '').localeCompare(b.notebook ?? '');
-    return byPath || a.session.id - b.session.id;
+    return byPath || a.session.key.localeCompare(b.session.key, undefined, { numeric: true });
   });
 }
 
@@ -65,8 +73,8 @@ export function barSegments(
     return [];
   }
   const segments: IBarSegment[] = held.map(r => ({
-    key: `session-${r.session.id}`,
-    label: `${r.notebook ?? r.owner} (Livy ${r.session.id}): ${r.executors}`,
+    key: r.session.key,
+    label: `${r.notebook ?? r.owner} (${livyLabel(r.session)}): ${r.executors}`,
     executors: r.executors as number,
     fraction: (r.executors as number) / total,
     ours: r.notebook !== null

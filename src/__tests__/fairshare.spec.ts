@@ -73,18 +73,18 @@ describe('idleHolders', () => {
   it('flags idle sessions past the threshold that still hold executors', () => {
     const holders = idleHolders(
       [
-        { id: 1, state: 'idle', idleSince: '2026-11-24T11:30:00Z', executors: 3 },
-        { id: 2, state: 'idle', idleSince: '2026-11-24T11:50:00Z', executors: 2 },
-        { id: 3, state: 'idle', idleSince: '2026-11-24T11:00:00Z', executors: 0 },
-        { id: 4, state: 'busy', idleSince: null, executors: 4 },
-        { id: 5, state: 'idle', idleSince: '2026-11-24T11:40:00Z', executors: 1 }
+        { key: 'session-1', state: 'idle', idleSince: '2026-11-24T11:30:00Z', executors: 3 },
+        { key: 'session-2', state: 'idle', idleSince: '2026-11-24T11:50:00Z', executors: 2 },
+        { key: 'session-3', state: 'idle', idleSince: '2026-11-24T11:00:00Z', executors: 0 },
+        { key: 'session-4', state: 'busy', idleSince: null, executors: 4 },
+        { key: 'session-5', state: 'idle', idleSince: '2026-11-24T11:40:00Z', executors: 1 }
       ],
       now,
       15
     );
     expect(holders).toEqual([
-      { id: 1, idleMinutes: 30, executors: 3 },
-      { id: 5, idleMinutes: 20, executors: 1 }
+      { key: 'session-1', idleMinutes: 30, executors: 3 },
+      { key: 'session-5', idleMinutes: 20, executors: 1 }
     ]);
   });
 });

@@ -12,8 +12,15 @@ import {
   formatNumber,
   ISessionRow,
   sessionRows,
+  livyLabel,
   SOURCE_LABELS
 } from '../viewmodel';
+
+/** "session-3" -> "Livy session 3". */
+function keyLabel(key: string): string {
+  const [type, id] = key.split('-');
+  return livyLabel({ type, id: Number(id) });
+}
 
 export interface IEndpointActions {
   openSettings(): void;
@@ -180,7 +187,7 @@ function LiveSection(props: IEndpointCardProps): JSX.Element {
   const rows = sessionRows(snapshot.sessions, clusterExecutors);
   const segments = barSegments(rows, clusterExecutors);
   const idle = idleHolders(
-    snapshot.sessions.map(s => ({ id: s.id, state: s.state, idleSince: s.idleSince, executors: s.usage.executors })),
+    snapshot.sessions.map(s => ({ key: s.key, state: s.state, idleSince: s.idleSince, executors: s.usage.executors })),
     now,
     props.idleThresholdMinutes
   );
@@ -197,11 +204,11 @@ function LiveSection(props: IEndpointCardProps): JSX.Element {
       {snapshot.starvation && (
         <p className="jp-LivyCapacity-warning" data-testid="starvation">
           {trans.__(
-            'Livy session %1 holds %2 of %3 executors while %4 waits.',
-            snapshot.starvation.holder,
+            '%1 holds %2 of %3 executors while %4 waits.',
+            keyLabel(snapshot.starvation.holder),
             snapshot.starvation.held,
             snapshot.starvation.clusterExecutors,
-            snapshot.starvation.waiting.map(id => `Livy ${id}`).join(', ')
+            snapshot.starvation.waiting.map(keyLabel).join(', ')
           )}
         </p>
       )}
@@ -238,7 +245,7 @@ function LiveSection(props: IEndpointCardProps): JSX.Element {
           </thead>
           <tbody>
             {rows.map(row => (
-              <SessionRow key={row.session.id} row={row} {...props} starving={starving.has(row.session.id)} />
+              <SessionRow key={row.session.key} row={row} {...props} starving={starving.has(row.session.key)} />
             ))}
           </tbody>
         </table>
@@ -246,10 +253,10 @@ function LiveSection(props: IEndpointCardProps): JSX.Element {
       {idle.length > 0 && (
         <ul className="jp-LivyCapacity-idle" data-testid="idle-holders">
           {idle.map(h => {
-            const row = rows.find(r => r.session.id === h.id);
+            const row = rows.find(r => r.session.key === h.key);
             return (
-              <li key={h.id}>
-                {trans.__('Livy %1 idle for %2 and holds %3 executors.', h.id, formatDuration(h.idleMinutes * 60000), h.executors)}{' '}
+              <li key={h.key}>
+                {trans.__('%1 idle for %2 and holds %3 executors.', keyLabel(h.key), formatDuration(h.idleMinutes * 60000), h.executors)}{' '}
                 {row?.notebook ? (
                   <button className="jp-mod-styled jp-mod-warn" onClick={() => props.actions.kill(snapshot.endpoint, row)}>
                     {trans.__('Reclaim')}
@@ -273,7 +280,7 @@ function SessionRow(props: IEndpointCardProps & { row: ISessionRow; starving: bo
   const s = row.session;
   const cap = s.caps.maxExecutors ?? s.caps.numExecutors;
   return (
-    <tr className={`${row.notebook ? 'jp-mod-ours' : 'jp-mod-other'}${props.starving ? ' jp-mod-starving' : ''}`} data-testid="session-row" data-livy-id={s.id}>
+    <tr className={`${row.notebook ? 'jp-mod-ours' : 'jp-mod-other'}${props.starving ? ' jp-mod-starving' : ''}`} data-testid="session-row" data-livy-key={s.key}>
       <td>
         {row.notebook ? (
           <a href="#" onClick={e => { e.preventDefault(); props.actions.openNotebook(row.notebook as string); }} title={row.notebook}>
@@ -283,7 +290,7 @@ function SessionRow(props: IEndpointCardProps & { row: ISessionRow; starving: bo
           <span title={trans.__('Not a kernel of this Jupyter server')}>{row.owner}</span>
         )}
       </td>
-      <td>{s.id}</td>
+      <td title={livyLabel(s)}>{s.type === 'batch' ? `b${s.id}` : s.id}</td>
       <td>{s.state}</td>
       <td title={[SOURCE_LABELS[s.usage.source], s.usage.error].filter(Boolean).join(': ')} data-testid="executors">
         {s.usage.executors ?? '?'}
