@@ -1,18 +1,21 @@
 """Async HTTP to Livy, Spark (driver REST API, standalone master and workers) and YARN.
 
-Tornado's AsyncHTTPClient with connect and request timeouts, so the Jupyter server's event loop
-never waits on a slow cluster. Every failure becomes an :class:`UpstreamError` with a kind the
-panel can explain (unreachable, timeout, auth, http, malformed) and the URL that failed.
+httpx's AsyncClient with a connect timeout and a total deadline per request, so the Jupyter
+server's event loop never waits on a slow cluster. (Tornado's simple client turns a connection
+reset mid-body into a timeout, so the panel could not say what happened.) Every failure becomes
+an :class:`UpstreamError` with a kind the panel can explain (unreachable, timeout, auth, http,
+malformed) and the URL that failed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+import httpx
 
 from .config import Endpoint
 
@@ -29,7 +32,7 @@ class UpstreamError(Exception):
 class HttpSettings:
     connect_timeout: float = 3.0
     request_timeout: float = 8.0
-    max_concurrent: int = 32  # upstream requests in flight at once; more wait in Tornado's queue
+    max_concurrent: int = 32  # upstream requests in flight at once; more wait for a connection
 
 
 class Http:
@@ -38,15 +41,18 @@ class Http:
     def __init__(self, settings: HttpSettings | None = None):
         self.settings = settings or HttpSettings()
         self.requests_sent = 0  # read by the benchmark: upstream requests per refresh
-        self._client: AsyncHTTPClient | None = None
+        self._clients: dict[bool, httpx.AsyncClient] = {}
 
-    @property
-    def client(self) -> AsyncHTTPClient:
-        # Created lazily inside the running loop; our own instance, so the server's shared client
-        # keeps its settings.
-        if self._client is None:
-            self._client = AsyncHTTPClient(force_instance=True, max_clients=self.settings.max_concurrent)
-        return self._client
+    def _client(self, verify: bool) -> httpx.AsyncClient:
+        # TLS verification is a client setting in httpx: one client per choice, created lazily.
+        if verify not in self._clients:
+            self._clients[verify] = httpx.AsyncClient(
+                verify=verify,
+                follow_redirects=False,
+                timeout=httpx.Timeout(self.settings.request_timeout, connect=self.settings.connect_timeout),
+                limits=httpx.Limits(max_connections=self.settings.max_concurrent),
+            )
+        return self._clients[verify]
 
     async def request(
         self,
@@ -57,31 +63,23 @@ class Http:
         password: str | None = None,
         verify: bool = True,
     ) -> bytes:
-        request = HTTPRequest(
-            url,
-            method=method,
-            headers=headers or {},
-            auth_username=username,
-            auth_password=password,
-            auth_mode="basic" if username is not None else None,
-            validate_cert=verify,
-            connect_timeout=self.settings.connect_timeout,
-            request_timeout=self.settings.request_timeout,
-            follow_redirects=False,
-        )
         self.requests_sent += 1
+        auth = (username, password or "") if username is not None else None
         try:
-            response = await self.client.fetch(request)
-        except HTTPClientError as error:
-            if error.code == 599:
-                kind = "timeout" if "Timeout" in str(error) else "unreachable"
-                raise UpstreamError(kind, url, _describe(error)) from None
-            if error.code in (401, 403):
-                raise UpstreamError("auth", url, f"HTTP {error.code}: authentication refused") from None
-            raise UpstreamError("http", url, f"HTTP {error.code} {_body_excerpt(error.response)}".strip()) from None
-        except (OSError, ValueError) as error:  # refused, reset mid-body, bad host, TLS
+            response = await asyncio.wait_for(
+                self._client(verify).request(method, url, headers=headers or {}, auth=auth),
+                self.settings.request_timeout,
+            )
+        except (asyncio.TimeoutError, httpx.TimeoutException):
+            raise UpstreamError("timeout", url, f"no answer within {self.settings.request_timeout:g}s") from None
+        except (httpx.TransportError, OSError, ValueError) as error:  # refused, reset mid-body, bad host, TLS
             raise UpstreamError("unreachable", url, _describe(error)) from None
-        return response.body or b""
+        if response.status_code in (401, 403):
+            raise UpstreamError("auth", url, f"HTTP {response.status_code}: authentication refused")
+        if response.status_code >= 400:
+            excerpt = response.content[:160].decode("utf-8", "replace").replace("\n", " ")
+            raise UpstreamError("http", url, f"HTTP {response.status_code} {excerpt}".strip())
+        return response.content
 
     async def get_json(self, url: str, **kwargs: Any) -> Any:
         body = await self.request(url, **kwargs)
@@ -90,15 +88,17 @@ class Http:
         except (ValueError, UnicodeDecodeError):
             raise UpstreamError("malformed", url, f"not JSON: {body[:80]!r}") from None
 
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
 
 def _describe(error: BaseException) -> str:
+    if isinstance(error, (httpx.ReadError, httpx.RemoteProtocolError)):
+        return f"connection broken while reading the response ({type(error).__name__})"
     text = str(error) or type(error).__name__
     return text if len(text) < 200 else text[:200] + "…"
-
-
-def _body_excerpt(response: Any) -> str:
-    body = getattr(response, "body", None) or b""
-    return body[:160].decode("utf-8", "replace").replace("\n", " ")
 
 
 class LivyClient:

@@ -3,7 +3,7 @@
 Runs in its own thread (stdlib ThreadingHTTPServer), so a hanging mode never blocks the event
 loop of the Jupyter server under test. Modes: ``pass`` (forward), ``hang``, ``http500``,
 ``malformed``, ``reset`` (headers, part of the body, then a TCP reset). ``rewrite`` can edit the
-JSON of a forwarded ``GET /sessions`` page (e.g. to give a session an unreachable Spark UI).
+JSON of a forwarded ``GET /sessions`` or ``/batches`` page (e.g. to give a session an unreachable Spark UI).
 """
 
 from __future__ import annotations
@@ -83,13 +83,13 @@ class FaultProxy:
         body = handler.rfile.read(length) if length else None
         request = urllib.request.Request(self.upstream + handler.path, data=body, method=method,
                                          headers={k: v for k, v in handler.headers.items()
-                                                  if k.lower() not in ("host", "connection")})
+                                                  if k.lower() not in ("host", "connection", "accept-encoding")})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 status, payload = response.status, response.read()
         except urllib.error.HTTPError as error:
             status, payload = error.code, error.read()
-        if self.rewrite and method == "GET" and handler.path.startswith("/sessions?") and status == 200:
+        if self.rewrite and method == "GET" and "?" in handler.path and status == 200:
             payload = json.dumps(self.rewrite(json.loads(payload))).encode()
         _reply(handler, status, payload)
 

@@ -49,8 +49,10 @@ export function CapacityView(props: ICapacityViewProps): JSX.Element {
         const capacity = model.capacity(url);
         const snapshot = model.snapshot(url);
         const executors = clusterExecutors(capacity.kind === 'capacity' ? capacity.capacity : null, snapshot);
+        // A cap only helps when sessions share the cluster: two or more live, or expected.
+        const sharing = (snapshot?.sessions.length ?? 0) >= 2 || model.settings.expectedConcurrentSessions > 0;
         const recommendation =
-          executors && endpoint.sessionSettings.maxExecutorsUnset
+          executors && endpoint.sessionSettings.maxExecutorsUnset && sharing
             ? recommendCap(executors, snapshot?.sessions.length ?? 0, model.settings.expectedConcurrentSessions)
             : null;
         return (

@@ -39,15 +39,17 @@ def proxied_config(proxy, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKMAGIC_CONF_DIR", str(tmp_path))
 
 
-@pytest.fixture
-def someone_elses_session(local_cluster):
-    session = C.create_session(local_cluster.livy_url, {
-        "kind": "pyspark", "name": "fault-test", "executorCores": 1, "executorMemory": "512m",
-        "conf": {"spark.dynamicAllocation.enabled": "true", "spark.dynamicAllocation.minExecutors": "1",
-                 "spark.dynamicAllocation.maxExecutors": "1", "spark.cores.max": "1"}})
-    C.wait_for_state(local_cluster.livy_url, session["id"], "idle")
-    yield session
-    C.delete_session(local_cluster.livy_url, session["id"])
+@pytest.fixture(scope="module")
+def someone_elses_batch(local_cluster):
+    """A running Livy batch holding one executor: the data the faults must not lose."""
+    batch = C.create_batch(local_cluster.livy_url, str(local_cluster.jobs_dir / "hold_executors.py"), "it-faults",
+                           ["0", "600"], {"spark.dynamicAllocation.enabled": "true",
+                                          "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+                                          "spark.dynamicAllocation.minExecutors": "1",
+                                          "spark.dynamicAllocation.maxExecutors": "1"})
+    C.wait_for(lambda: C.executors_of(local_cluster.master_web_url, "it-faults") == 1, "fault-test batch holds 1")
+    yield batch
+    C.delete(local_cluster.livy_url, "batches", batch["id"])
 
 
 def closed_port() -> int:
@@ -59,44 +61,44 @@ def closed_port() -> int:
 @pytest.mark.parametrize("mode, kind", [("hang", "timeout"), ("http500", "http"), ("malformed", "malformed"),
                                         ("reset", "unreachable")])
 async def test_fault_keeps_last_good_data_marked_stale(jp_fetch, local_cluster, proxy, proxied_config,
-                                                       someone_elses_session, mode, kind):
+                                                       someone_elses_batch, mode, kind):
     query = {"endpoint": proxy.url, "sparkMasterUrl": local_cluster.master_web_url}
 
     async def snapshot():
         return json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
 
     good = await snapshot()
-    assert good["error"] is None and someone_elses_session["id"] in {s["id"] for s in good["sessions"]}
+    assert good["error"] is None and f"batch-{someone_elses_batch['id']}" in {s["key"] for s in good["sessions"]}
 
     proxy.mode = mode
     bad = await snapshot()
     assert bad["error"]["kind"] == kind and proxy.url in bad["error"]["message"]
     assert bad["stale"] is True and bad["lastSuccessAt"] == good["lastSuccessAt"]
-    assert [s["id"] for s in bad["sessions"]] == [s["id"] for s in good["sessions"]]
+    assert [s["key"] for s in bad["sessions"]] == [s["key"] for s in good["sessions"]]
 
     proxy.mode = "pass"
     recovered = await snapshot()
     assert recovered["error"] is None and recovered["stale"] is False
 
 
-async def test_livy_down_after_success(jp_fetch, local_cluster, proxy, proxied_config, someone_elses_session):
+async def test_livy_down_after_success(jp_fetch, local_cluster, proxy, proxied_config, someone_elses_batch):
     query = {"endpoint": proxy.url}
     good = json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
     assert good["error"] is None
     proxy.__exit__(None, None, None)  # nothing listens on the port any more: connection refused
     bad = json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
     assert bad["error"]["kind"] == "unreachable" and bad["stale"] is True
-    assert {s["id"] for s in bad["sessions"]} == {s["id"] for s in good["sessions"]}
+    assert {s["key"] for s in bad["sessions"]} == {s["key"] for s in good["sessions"]}
 
 
-async def test_one_sessions_spark_ui_down(jp_fetch, local_cluster, proxy, proxied_config, someone_elses_session):
-    """Livy on YARN reports a Spark UI per session; when one is down that row says so and falls back."""
+async def test_one_sessions_spark_ui_down(jp_fetch, local_cluster, proxy, proxied_config, someone_elses_batch):
+    """Livy on YARN reports a Spark UI per application; when one is down that row says so and falls back."""
     dead_ui = f"http://127.0.0.1:{closed_port()}/proxy/app"
-    victim = someone_elses_session["id"]
+    victim = someone_elses_batch["id"]
 
     def give_victim_a_dead_spark_ui(page):
         for s in page["sessions"]:
-            if s["id"] == victim:
+            if s["id"] == victim and s.get("name") == "it-faults":
                 s["appId"] = "application_0_0001"
                 s["appInfo"] = {"sparkUiUrl": dead_ui, "driverLogUrl": None}
         return page
@@ -105,7 +107,7 @@ async def test_one_sessions_spark_ui_down(jp_fetch, local_cluster, proxy, proxie
     query = {"endpoint": proxy.url, "sparkMasterUrl": local_cluster.master_web_url}
     snap = json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
     assert snap["error"] is None
-    row = next(s for s in snap["sessions"] if s["id"] == victim)
+    row = next(s for s in snap["sessions"] if s["key"] == f"batch-{victim}")
     # counted from the standalone master instead, and the row says why
     assert row["usage"]["source"] == "spark-master" and row["usage"]["executors"] == 1
     assert "Spark UI" in row["usage"]["error"]
