@@ -98,5 +98,8 @@ def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
     handler.send_response(status)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Content-Length", str(len(body)))
+    # No keep-alive: once the proxy stops, no pooled connection may still reach it.
+    handler.send_header("Connection", "close")
+    handler.close_connection = True
     handler.end_headers()
     handler.wfile.write(body)
