@@ -82,7 +82,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       caption: trans.__('Per endpoint: capacity, the settings behind it, live usage and what a new session would get'),
       icon: sparkCapacityIcon,
       execute: async () => {
-        await model.refresh().catch(() => undefined); // show what is there even if a refresh fails
+        await model.refresh();
         const sections = capacitySections(app, model, trans);
         await showDialog({
           title: trans.__('Spark capacity'),
@@ -173,7 +173,7 @@ function makeActions(app: JupyterFrontEnd, model: CapacityModel, trans: Translat
     },
     copySnippet: text => {
       Clipboard.copyToSystem(text);
-      Notification.success(trans.__('Copied the %%configure cell.'), { autoClose: 3000 });
+      Notification.success(trans.__('Copied the %1 cell.', '%%configure'), { autoClose: 3000 });
     },
     insertSnippet: async text => {
       if (!activeKernel(app)) {

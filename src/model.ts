@@ -117,9 +117,13 @@ export class CapacityModel {
     }
   }
 
-  refresh(): Promise<void> {
+  /**
+   * Refreshes now, also while the panel is hidden (the palette check needs fresh data). Errors
+   * end up in serverError / sessionsError, where the views show them.
+   */
+  async refresh(): Promise<void> {
     this.start();
-    return this._poll.refresh();
+    await this._refresh().catch(() => undefined);
   }
 
   async kill(endpoint: string, session: ILivySession): Promise<void> {

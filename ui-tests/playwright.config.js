@@ -12,6 +12,7 @@ module.exports = {
   ...baseConfig,
   reporter: [['list']],
   workers: 1,
+  timeout: 240 * 1000, // the live tests wait for Spark to grant and release executors
   retries: 0,
   use: {
     ...baseConfig.use,
@@ -36,7 +37,9 @@ module.exports = {
     reuseExistingServer: false,
     env: {
       ...process.env,
-      SPARKMAGIC_CONF_DIR: path.join(__dirname, 'fixtures', 'sparkmagic')
+      SPARKMAGIC_CONF_DIR:
+        process.env.UI_SPARKMAGIC_CONF_DIR ||
+        path.join(__dirname, 'fixtures', 'sparkmagic')
     }
   }
 };
