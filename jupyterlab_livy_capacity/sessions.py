@@ -93,10 +93,9 @@ class SessionCollector:
         # Batches hold executors too, so they count; only interactive sessions can be a notebook's.
         live = [{**s, "type": "session"} for s in sessions_raw if U.is_live(s)] + [
             {**b, "type": "batch"} for b in batches_raw if U.is_live(b)]
-        settings = endpoint.session_properties
-        executor_cores = U.as_int(settings.get("executorCores")) or U.as_int(
-            (settings.get("conf") or {}).get("spark.executor.cores") if isinstance(settings.get("conf"), dict) else None)
-        executor_memory = U.memory_mib(settings.get("executorMemory"))
+        # The executor size SparkMagic asks for sizes the standalone cluster's executor slots.
+        shape = U.caps({"id": 0, **endpoint.session_properties})
+        executor_cores, executor_memory = shape["executorCores"], U.memory_mib(shape["executorMemory"])
 
         master_result, yarn_cluster, owners, per_session = await asyncio.gather(
             self._standalone(master_url) if master_url else _none(),

@@ -137,6 +137,14 @@ def usage_from_standalone(app: dict[str, Any], worker_executors: list[dict[str, 
     }
 
 
+def _cluster(source: str, url: str, totals: dict[str, Any], keys: tuple[str, str, str, str],
+             max_executors: int | None) -> dict[str, Any]:
+    """Cluster capacity in one shape, whatever the source calls its cores and MiB."""
+    total_cores, used_cores, total_mib, used_mib = (as_int(totals.get(k)) for k in keys)
+    return {"source": source, "url": url, "totalCores": total_cores, "usedCores": used_cores,
+            "totalMemoryMiB": total_mib, "usedMemoryMiB": used_mib, "maxExecutors": max_executors, "error": None}
+
+
 def cluster_from_master(master: dict[str, Any], url: str, executor_cores: int | None,
                         executor_memory_mib: int | None) -> dict[str, Any]:
     alive = [w for w in master.get("workers") or [] if isinstance(w, dict) and w.get("state") == "ALIVE"]
@@ -146,29 +154,12 @@ def cluster_from_master(master: dict[str, Any], url: str, executor_cores: int | 
             min((as_int(w.get("cores")) or 0) // executor_cores, (as_int(w.get("memory")) or 0) // executor_memory_mib)
             for w in alive
         )
-    return {
-        "source": "spark-master",
-        "url": url,
-        "totalCores": as_int(master.get("cores")),
-        "usedCores": as_int(master.get("coresused")),
-        "totalMemoryMiB": as_int(master.get("memory")),
-        "usedMemoryMiB": as_int(master.get("memoryused")),
-        "maxExecutors": max_executors,
-        "error": None,
-    }
+    return _cluster("spark-master", url, master, ("cores", "coresused", "memory", "memoryused"), max_executors)
 
 
 def cluster_from_yarn_metrics(data: Any, url: str) -> dict[str, Any]:
     metrics = data.get("clusterMetrics") if isinstance(data, dict) else None
     if not isinstance(metrics, dict):
         raise ValueError("expected {clusterMetrics: {...}}")
-    return {
-        "source": "yarn",
-        "url": url,
-        "totalCores": as_int(metrics.get("totalVirtualCores")),
-        "usedCores": as_int(metrics.get("allocatedVirtualCores")),
-        "totalMemoryMiB": as_int(metrics.get("totalMB")),
-        "usedMemoryMiB": as_int(metrics.get("allocatedMB")),
-        "maxExecutors": None,
-        "error": None,
-    }
+    keys = ("totalVirtualCores", "allocatedVirtualCores", "totalMB", "allocatedMB")
+    return _cluster("yarn", url, metrics, keys, None)
