@@ -3,7 +3,7 @@
 Chosen way (reference sparkmagic-livy-glue.md §2.8 A): ask each kernel silently. An execute
 request with empty code, ``silent=True`` and ``store_history=False`` carries a ``user_expressions``
 entry that reads SparkMagic's in-kernel session table (the wrapper kernels' ``KernelMagics`` and
-``%spark``'s ``RemoteSparkMagics``). It is exact, survives ``%%configure -f`` and browser reloads,
+``%spark``'s ``RemoteSparkMagics``, both SparkMagic magics classes holding a ``spark_controller``). It is exact, survives ``%%configure -f`` and browser reloads,
 and needs nothing on the cluster. Guards: a busy kernel answers only after its cell, so each
 question has a short timeout and the last answer is kept; a kernel without SparkMagic answers an
 empty list; a SparkMagic whose internals changed answers an error, which is reported, not raised.
@@ -23,11 +23,12 @@ from typing import Any
 from .config import normalize_url
 
 SPARKMAGIC_KERNELS = {"pysparkkernel", "sparkkernel", "sparkrkernel"}
-# Evaluated in the kernel's user namespace; returns JSON [[endpoint url, livy id], ...].
+# Evaluated in the kernel's user namespace; returns JSON [[endpoint url, livy id], ...]. Magics are
+# picked by module, not by class name: ipykernel has a `KernelMagics` class of its own.
 SESSIONS_EXPRESSION = (
     "__import__('json').dumps([[s.endpoint.url, s.id] "
-    "for m in (get_ipython().magics_manager.registry.get(n) for n in ('KernelMagics', 'RemoteSparkMagics')) "
-    "if m is not None for s in m.spark_controller.session_manager.sessions.values() "
+    "for m in get_ipython().magics_manager.registry.values() if type(m).__module__.startswith('sparkmagic.') "
+    "for s in m.spark_controller.session_manager.sessions.values() "
     "if isinstance(s.id, int) and s.id >= 0])"
 )
 
