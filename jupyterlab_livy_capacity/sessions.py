@@ -97,71 +97,67 @@ class SessionCollector:
         shape = U.caps({"id": 0, **endpoint.session_properties})
         executor_cores, executor_memory = shape["executorCores"], U.memory_mib(shape["executorMemory"])
 
+        interactive = any(s["type"] == "session" for s in live)
         master_result, yarn_cluster, owners, per_session = await asyncio.gather(
             self._standalone(master_url) if master_url else _none(),
             _settle(self._yarn_metrics(yarn_url)) if yarn_url else _none(),
-            self._owners(),
+            self._owners() if interactive else _none(),  # only interactive sessions are a kernel's
             asyncio.gather(*(self._session_usage(s, yarn_url) for s in live)),
         )
-        cluster = None
         master, worker_executors = (None, None)
         if isinstance(master_result, UpstreamError):
             cluster = {"source": "spark-master", "url": master_url, "error": master_result.message}
         elif master_result is not None:
             master, worker_executors = master_result
             cluster = U.cluster_from_master(master, master_url, executor_cores or 1, executor_memory)
+        else:
+            cluster = None
         if yarn_url:
             cluster = ({"source": "yarn", "url": yarn_url, "error": str(yarn_cluster)}
                        if isinstance(yarn_cluster, Exception) else yarn_cluster)
 
-        sessions = []
-        seen = set()
+        rows = []
         for session, (usage, caps) in zip(live, per_session):
-            sid, key = session["id"], f"{session['type']}-{session['id']}"
-            seen.add(key)
-            entry.first_seen.setdefault(key, _now_iso())
-            if session.get("state") == "idle":
-                entry.idle_since.setdefault(key, _now_iso())
-            else:
-                entry.idle_since.pop(key, None)
-            app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
-            row = {
-                "key": key,
-                "type": session["type"],
-                "id": sid,
-                "name": session.get("name"),
-                "appId": session.get("appId"),
-                "state": session.get("state"),
-                "kind": session.get("kind"),
-                "owner": session.get("owner"),
-                "proxyUser": session.get("proxyUser"),
-                "startedAt": entry.first_seen[key],
-                "startedAtSource": "first-seen",
-                "idleSince": entry.idle_since.get(key),
-                "usage": usage,
-                "caps": caps,
-                "sparkUiUrl": app_info.get("sparkUiUrl"),
-                "driverLogUrl": app_info.get("driverLogUrl"),
-                "notebook": owners.get((endpoint.url or "", sid)) if session["type"] == "session" else None,
-            }
-            app = U.standalone_app(master, session) if master is not None else None
-            if app is not None:
-                if usage["source"] == "unknown":
-                    counted = U.usage_from_standalone(app, worker_executors)
-                    problems = "; ".join(p for p in (usage["error"], counted["error"]) if p)
-                    row["usage"] = {**counted, "error": problems or None}
-                row["appId"] = row["appId"] or app.get("id")
-                row["startedAt"] = U.iso_from_millis(app.get("starttime")) or row["startedAt"]
-                row["startedAtSource"] = "spark-master"
-                row["sparkUiUrl"] = row["sparkUiUrl"] or f"{master_url}/app/?appId={app.get('id')}"
-            elif master is not None and usage["source"] == "unknown":
-                row["usage"] = U.unknown_usage(f"no application named {U.app_name(session)} on the Spark master yet")
-            sessions.append(row)
+            row = self._row(entry, session, usage, caps, (owners or {}).get((endpoint.url or "", session["id"])))
+            if master is not None:
+                _count_on_master(row, session, master, worker_executors, master_url)
+            rows.append(row)
+        seen = {row["key"] for row in rows}
         entry.first_seen = {k: v for k, v in entry.first_seen.items() if k in seen}
         entry.idle_since = {k: v for k, v in entry.idle_since.items() if k in seen}
         now = _now_iso()
         return {"endpoint": endpoint.url, "fetchedAt": now, "lastSuccessAt": now, "stale": False, "error": None,
-                "livyVersion": version, "cluster": cluster, "sessions": sessions}
+                "livyVersion": version, "cluster": cluster, "sessions": rows}
+
+    @staticmethod
+    def _row(entry: _Entry, session: dict[str, Any], usage: dict[str, Any], caps: dict[str, Any],
+             notebook: dict[str, str] | None) -> dict[str, Any]:
+        key = f"{session['type']}-{session['id']}"
+        entry.first_seen.setdefault(key, _now_iso())
+        if session.get("state") == "idle":
+            entry.idle_since.setdefault(key, _now_iso())
+        else:
+            entry.idle_since.pop(key, None)
+        app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
+        return {
+            "key": key,
+            "type": session["type"],
+            "id": session["id"],
+            "name": session.get("name"),
+            "appId": session.get("appId"),
+            "state": session.get("state"),
+            "kind": session.get("kind"),
+            "owner": session.get("owner"),
+            "proxyUser": session.get("proxyUser"),
+            "startedAt": entry.first_seen[key],
+            "startedAtSource": "first-seen",
+            "idleSince": entry.idle_since.get(key),
+            "usage": usage,
+            "caps": caps,
+            "sparkUiUrl": app_info.get("sparkUiUrl"),
+            "driverLogUrl": app_info.get("driverLogUrl"),
+            "notebook": notebook if session["type"] == "session" else None,
+        }
 
     async def _version(self, client: LivyClient, entry: _Entry) -> str | None:
         if entry.livy_version is None:
@@ -230,3 +226,24 @@ class SessionCollector:
 
 async def _none() -> None:
     return None
+
+
+def _count_on_master(row: dict[str, Any], session: dict[str, Any], master: dict[str, Any],
+                     worker_executors: list[dict[str, Any]] | None, master_url: str) -> None:
+    """Completes a row from the standalone master, where Livy reports no appId: the application
+    named after the session gives the start time, a UI link and, when no better source answered,
+    the executors counted on the workers."""
+    usage = row["usage"]
+    app = U.standalone_app(master, session)
+    if app is None:
+        if usage["source"] == "unknown":
+            missing = f"no application named {U.app_name(session)} on the Spark master yet"
+            row["usage"] = {**usage, "error": "; ".join(p for p in (usage["error"], missing) if p)}
+        return
+    if usage["source"] == "unknown":
+        counted = U.usage_from_standalone(app, worker_executors)
+        row["usage"] = {**counted, "error": "; ".join(p for p in (usage["error"], counted["error"]) if p) or None}
+    row["appId"] = row["appId"] or app.get("id")
+    row["startedAt"] = U.iso_from_millis(app.get("starttime")) or row["startedAt"]
+    row["startedAtSource"] = "spark-master"
+    row["sparkUiUrl"] = row["sparkUiUrl"] or f"{master_url}/app/?appId={app.get('id')}"
