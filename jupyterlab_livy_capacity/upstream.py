@@ -97,6 +97,8 @@ class Http:
 def _describe(error: BaseException) -> str:
     if isinstance(error, (httpx.ReadError, httpx.RemoteProtocolError)):
         return f"connection broken while reading the response ({type(error).__name__})"
+    if isinstance(error, httpx.ConnectError):
+        return f"cannot connect: nothing answers at this address ({error})"
     text = str(error) or type(error).__name__
     return text if len(text) < 200 else text[:200] + "…"
 

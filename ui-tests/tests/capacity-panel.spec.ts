@@ -1,6 +1,8 @@
 import { expect, galata, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { widenSidebar } from './helpers';
+
 const ENDPOINT = 'http://127.0.0.1:18999';
 const PLUGIN = 'jupyterlab-livy-capacity:plugin';
 
@@ -50,7 +52,8 @@ test.describe('Spark Capacity panel', () => {
 
     await setEndpointDetails(page, { [ENDPOINT]: { clusterKind: 'glue', workerType: 'G.1X', numberOfWorkers: 10 } });
     await expect(card.getByTestId('capacity-executors')).toHaveText('9');
-    await panel.screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'screenshot-panel.png') });
+    await widenSidebar(page);
+    await card.screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'screenshot-panel.png') });
   });
 
   test('the palette check answers per endpoint', async ({ page }) => {

@@ -1,6 +1,8 @@
 import { expect, galata, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
+import { widenSidebar } from './helpers';
+
 // Set by ui-tests/run.sh, which starts the real local cluster for these tests.
 const LIVY = process.env.LIVY_URL as string;
 const MASTER = process.env.SPARK_MASTER_WEB_URL as string;
@@ -64,7 +66,8 @@ test.describe('Live holders on the real local cluster', () => {
       await expect(row.getByTestId('executors')).toHaveText(/^2/, { timeout: 120000 });
       await expect(row).toContainText('running');
       await expect(card.getByTestId('capacity-bar')).toBeVisible();
-      await page.locator('#livy-capacity-panel').screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'screenshot-live.png') });
+      await widenSidebar(page);
+      await card.screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'screenshot-live.png') });
 
       await row.getByTestId('kill').click();
       const dialog = page.locator('.jp-Dialog');
