@@ -88,11 +88,6 @@ class Http:
         except (ValueError, UnicodeDecodeError):
             raise UpstreamError("malformed", url, f"not JSON: {body[:80]!r}") from None
 
-    async def close(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()
-
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, (httpx.ReadError, httpx.RemoteProtocolError)):

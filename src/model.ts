@@ -81,10 +81,6 @@ export class CapacityModel {
     return this._serverError;
   }
 
-  get lastRefresh(): Date | null {
-    return this._lastRefresh;
-  }
-
   snapshot(url: string): ISessionsSnapshot | null {
     return this._snapshots.get(url) ?? null;
   }
@@ -168,7 +164,6 @@ export class CapacityModel {
       (e): e is IEndpoint & { url: string } => !!e.url && e.errors.length === 0
     );
     await Promise.all(live.map(e => this._refreshSessions(e.url)));
-    this._lastRefresh = new Date();
     this._changed.emit();
   }
 
@@ -218,7 +213,6 @@ export class CapacityModel {
   private _visible = false;
   private _document: IEndpointsDocument | null = null;
   private _serverError: string | null = null;
-  private _lastRefresh: Date | null = null;
   private _snapshots = new Map<string, ISessionsSnapshot>();
   private _sessionsErrors = new Map<string, string>();
   private _notifiedEpisodes = new Set<number>();

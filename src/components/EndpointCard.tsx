@@ -303,7 +303,7 @@ function SessionRow(props: IEndpointCardProps & { row: ISessionRow; starving: bo
       <td className="jp-LivyCapacity-actions">
         {s.sparkUiUrl && <a href={s.sparkUiUrl} target="_blank" rel="noreferrer">{trans.__('Spark UI')}</a>}{' '}
         {s.driverLogUrl && <a href={s.driverLogUrl} target="_blank" rel="noreferrer">{trans.__('Log')}</a>}{' '}
-        <button className="jp-mod-styled jp-mod-warn jp-LivyCapacity-kill" data-testid="kill" title={trans.__('Kill this Livy session')}
+        <button className="jp-mod-styled jp-mod-warn jp-LivyCapacity-kill" data-testid="kill" title={trans.__('Kill %1', livyLabel(s))}
           onClick={() => snapshot && props.actions.kill(snapshot.endpoint, row)}>
           {trans.__('Kill')}
         </button>

@@ -25,10 +25,6 @@ def create_batch(livy_url: str, job: str, name: str, args: list[str], conf: dict
                                                 "executorMemory": "512m", "driverMemory": "512m", "conf": conf})
 
 
-def batch_state(livy_url: str, batch_id: int) -> str:
-    return http("GET", f"{livy_url}/batches/{batch_id}/state")["state"]
-
-
 def delete(livy_url: str, collection: str, item_id: int) -> None:
     try:
         http("DELETE", f"{livy_url}/{collection}/{item_id}")
