@@ -117,3 +117,56 @@ async def test_starvation_reported_once_then_cap_applied(jp_fetch, jp_serverapp,
     assert written["session_configs"]["conf"]["spark.dynamicAllocation.enabled"] == "true"
     endpoints = json.loads((await jp_fetch("livy-capacity", "endpoints")).body)["endpoints"]
     assert endpoints[0]["sessionSettings"]["maxExecutorsUnset"] is False
+
+
+def driver_ui(name: str) -> str | None:
+    """The live driver UI of an application (client mode puts it on this host, from port 4040)."""
+    for port in range(4040, 4060):
+        try:
+            apps = C.http("GET", f"http://127.0.0.1:{port}/api/v1/applications")
+        except OSError:
+            continue
+        if any(a["name"] == name for a in apps):
+            return f"http://127.0.0.1:{port}"
+    return None
+
+
+async def test_spark_rest_source_as_on_yarn(jp_fetch, local_cluster, tmp_path, monkeypatch):
+    """On YARN, Livy reports each application's Spark UI; here the proxy adds what Livy knows there
+    (appId, sparkUiUrl) so the Spark REST source is read from the real driver's API."""
+    from faultproxy import FaultProxy
+
+    cluster = local_cluster
+    batch = C.create_batch(cluster.livy_url, str(cluster.jobs_dir / "hold_executors.py"), "it-rest", ["4", "120"],
+                           {**DYNAMIC, "spark.dynamicAllocation.minExecutors": "0",
+                            "spark.dynamicAllocation.maxExecutors": "2"})
+    try:
+        C.wait_for(lambda: C.executors_of(cluster.master_web_url, "it-rest") == 2, "it-rest holds 2 executors")
+        app_id = C.master_app(cluster.master_web_url, "it-rest")["id"]
+        ui = C.wait_for(lambda: driver_ui("it-rest"), "the driver UI of it-rest")
+
+        def as_on_yarn(page):
+            for s in page["sessions"]:
+                if s["id"] == batch["id"] and s.get("name") == "it-rest":
+                    s["appId"], s["appInfo"] = app_id, {"sparkUiUrl": ui, "driverLogUrl": None}
+            return page
+
+        with FaultProxy(cluster.livy_url) as proxy:
+            proxy.rewrite = as_on_yarn
+            (tmp_path / "config.json").write_text(json.dumps({"kernel_python_credentials": {"url": proxy.url}}))
+            monkeypatch.setenv("SPARKMAGIC_CONF_DIR", str(tmp_path))
+
+            async def fetch():
+                return json.loads((await jp_fetch("livy-capacity", "sessions", params={"endpoint": proxy.url})).body)
+
+            # Executors show in the driver's API once registered, a little after the workers list them.
+            key = f"batch-{batch['id']}"
+            snap = await poll(fetch, lambda s: any(r["key"] == key and r["usage"]["executors"] == 2
+                                                   for r in s["sessions"]), "Spark REST reports 2 executors", 60)
+        row = next(r for r in snap["sessions"] if r["key"] == key)
+        assert row["usage"] == {"source": "spark-rest", "executors": 2, "cores": 2, "memoryMiB": 1024, "error": None}
+        # Caps come from Spark's effective conf (/environment), which Livy 0.7 does not echo.
+        assert row["caps"]["maxExecutors"] == 2 and row["caps"]["dynamicAllocation"] is True
+        assert row["caps"]["executorMemory"] == "512m" and row["sparkUiUrl"] == ui
+    finally:
+        C.delete(cluster.livy_url, "batches", batch["id"])
