@@ -57,6 +57,7 @@ class SessionCollector:
         self.ttl = ttl
         self._entries: dict[tuple[str, str, str], _Entry] = {}
         self._environments: dict[str, dict[str, str]] = {}  # appId -> sparkProperties (immutable per app)
+        self._environment_fetches: dict[str, asyncio.Future] = {}
 
     async def snapshot(self, endpoint: Endpoint, master_url: str = "", yarn_url: str = "") -> dict[str, Any]:
         key = (endpoint.url or endpoint.id, master_url.rstrip("/"), yarn_url.rstrip("/"))
@@ -98,12 +99,13 @@ class SessionCollector:
         executor_cores, executor_memory = shape["executorCores"], U.memory_mib(shape["executorMemory"])
 
         interactive = any(s["type"] == "session" for s in live)
-        master_result, yarn_cluster, owners, per_session = await asyncio.gather(
+        master_result, yarn_result, owners = await asyncio.gather(
             self._standalone(master_url) if master_url else _none(),
-            _settle(self._yarn_metrics(yarn_url)) if yarn_url else _none(),
+            self._yarn(yarn_url, executor_cores, executor_memory) if yarn_url else _none(),
             self._owners() if interactive else _none(),  # only interactive sessions are a kernel's
-            asyncio.gather(*(self._session_usage(s, yarn_url) for s in live)),
         )
+        yarn_cluster, yarn_apps = yarn_result or (None, None)
+        per_session = await asyncio.gather(*(self._session_usage(s, yarn_apps) for s in live))
         master, worker_executors = (None, None)
         if isinstance(master_result, UpstreamError):
             cluster = {"source": "spark-master", "url": master_url, "error": master_result.message}
@@ -113,11 +115,11 @@ class SessionCollector:
         else:
             cluster = None
         if yarn_url:
-            cluster = ({"source": "yarn", "url": yarn_url, "error": str(yarn_cluster)}
-                       if isinstance(yarn_cluster, Exception) else yarn_cluster)
+            cluster = yarn_cluster
 
         rows = []
-        for session, (usage, caps) in zip(live, per_session):
+        for session, (usage, caps, app_id) in zip(live, per_session):
+            session = {**session, "appId": session.get("appId") or app_id}
             row = self._row(entry, session, usage, caps, (owners or {}).get((endpoint.url or "", session["id"])))
             if master is not None:
                 _count_on_master(row, session, master, worker_executors, master_url)
@@ -170,40 +172,52 @@ class SessionCollector:
     async def _owners(self) -> dict[tuple[str, int], dict[str, str]]:
         return await self.owners() if self.owners else {}
 
-    async def _session_usage(self, session: dict[str, Any], yarn_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Usage from the best per-application source (Spark REST, then YARN) and the caps."""
+    async def _session_usage(self, session: dict[str, Any], yarn_apps: list[dict[str, Any]] | Exception | None
+                             ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """Usage, caps and appId of one session. The RM's one apps listing answers for every
+        session at once; Spark's REST API (one call per session) only where the RM cannot."""
         app_id = session.get("appId")
         app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
         ui = (app_info.get("sparkUiUrl") or "").rstrip("/")
         problems = []
+        if isinstance(yarn_apps, list):
+            app = U.yarn_app_for(session, yarn_apps)
+            if app is not None:
+                usage = U.usage_from_yarn_app(app)
+                properties = self._environment(ui, app["id"]) if ui and app.get("state") == "RUNNING" else {}
+                return usage, U.caps(session, properties), app["id"]
+            problems.append("YARN: the ResourceManager lists no running application of this session")
+        elif isinstance(yarn_apps, Exception):
+            problems.append(f"YARN: {yarn_apps}")
         if app_id and ui:
-            properties = await self._environment(ui, app_id)
-            caps = U.caps(session, properties)
+            caps = U.caps(session, self._environment(ui, app_id))
             executors = await _settle(self.http.get_json(f"{ui}/api/v1/applications/{app_id}/executors"))
             try:
                 if isinstance(executors, Exception):
                     raise executors
-                return U.usage_from_spark_executors(executors, caps["executorMemory"]), caps
+                return U.usage_from_spark_executors(executors, caps["executorMemory"]), caps, app_id
             except (UpstreamError, ValueError) as error:
                 problems.append(f"Spark UI: {error}")
         else:
             caps = U.caps(session)
-        if app_id and yarn_url:
-            try:
-                data = await self.http.get_json(f"{yarn_url}/ws/v1/cluster/apps/{app_id}")
-                return {**U.usage_from_yarn_app(data), "error": "; ".join(problems) or None}, caps
-            except (UpstreamError, ValueError) as error:
-                problems.append(f"YARN: {error}")
-        return U.unknown_usage("; ".join(problems) or None), caps
+        return U.unknown_usage("; ".join(problems) or None), caps, app_id
 
-    async def _environment(self, ui: str, app_id: str) -> dict[str, str]:
-        if app_id not in self._environments:
+    def _environment(self, ui: str, app_id: str) -> dict[str, str]:
+        """An application's effective Spark properties, once known; otherwise {} and a fetch in
+        the background. Through YARN's proxy the first answer takes 8-10 s after the application
+        starts running, too long to hold a refresh for (caps then come from Livy's echo)."""
+        if app_id not in self._environments and app_id not in self._environment_fetches:
+            self._environment_fetches[app_id] = asyncio.ensure_future(self._fetch_environment(ui, app_id))
+        return self._environments.get(app_id, {})
+
+    async def _fetch_environment(self, ui: str, app_id: str) -> None:
+        try:
             data = await _settle(self.http.get_json(f"{ui}/api/v1/applications/{app_id}/environment"))
-            if isinstance(data, Exception) or not isinstance(data, dict):
-                return {}  # caps then come from Livy's echo; retried next refresh
-            props = data.get("sparkProperties") or []
-            self._environments[app_id] = {p[0]: p[1] for p in props if isinstance(p, list) and len(p) == 2}
-        return self._environments[app_id]
+            if isinstance(data, dict):
+                props = data.get("sparkProperties") or []
+                self._environments[app_id] = {p[0]: p[1] for p in props if isinstance(p, list) and len(p) == 2}
+        finally:
+            self._environment_fetches.pop(app_id, None)  # not found yet: tried again next refresh
 
     async def _standalone(self, master_url: str):
         """(master JSON, every alive worker's executors or None) or the UpstreamError."""
@@ -220,9 +234,26 @@ class SessionCollector:
             return master, None
         return master, [e for p in pages for e in p.get("executors") or [] if isinstance(e, dict)]
 
-    async def _yarn_metrics(self, yarn_url: str) -> dict[str, Any]:
-        return U.cluster_from_yarn_metrics(await self.http.get_json(f"{yarn_url}/ws/v1/cluster/metrics"), yarn_url)
-
+    async def _yarn(self, yarn_url: str, executor_cores: int | None, executor_memory: int | None
+                    ) -> tuple[dict[str, Any], list[dict[str, Any]] | Exception]:
+        """Cluster capacity and every active application, two RM calls per refresh whatever the
+        number of sessions."""
+        states = ",".join(U.YARN_ACTIVE_STATES)
+        metrics, apps = await asyncio.gather(
+            _settle(self.http.get_json(f"{yarn_url}/ws/v1/cluster/metrics")),
+            _settle(self.http.get_json(f"{yarn_url}/ws/v1/cluster/apps?states={states}")))
+        try:
+            if isinstance(metrics, Exception):
+                raise metrics
+            cluster = U.cluster_from_yarn_metrics(metrics, yarn_url, executor_cores or 1, executor_memory)
+        except (UpstreamError, ValueError) as error:
+            cluster = {"source": "yarn", "url": yarn_url, "error": str(error)}
+        if not isinstance(apps, Exception):
+            try:
+                apps = U.yarn_apps(apps)
+            except ValueError as error:
+                apps = error
+        return cluster, apps
 
 async def _none() -> None:
     return None

@@ -97,16 +97,56 @@ def usage_from_spark_executors(executors: Any, executor_memory: Any) -> dict[str
     }
 
 
-def usage_from_yarn_app(data: Any) -> dict[str, Any]:
-    """YARN RM ``/ws/v1/cluster/apps/{id}``: running containers minus the application master."""
-    app = data.get("app") if isinstance(data, dict) else None
-    if not isinstance(app, dict):
-        raise ValueError("expected {app: {...}}")
+# What /ws/v1/cluster/apps is asked for: applications that hold or wait for containers.
+YARN_ACTIVE_STATES = ("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING")
+
+
+def yarn_apps(data: Any) -> list[dict[str, Any]]:
+    """The applications of one RM ``/ws/v1/cluster/apps`` answer (``{"apps": null}`` when none)."""
+    if not isinstance(data, dict) or "apps" not in data:
+        raise ValueError("expected {apps: {app: [...]}}")
+    container = data["apps"] or {}
+    apps = (container.get("app") or []) if isinstance(container, dict) else None
+    if not isinstance(apps, list):
+        raise ValueError("expected {apps: {app: [...]}}")
+    return [a for a in apps if isinstance(a, dict) and isinstance(a.get("id"), str)]
+
+
+def yarn_app_for(session: dict[str, Any], apps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A Livy session's YARN application: by the appId Livy reports, else (while Livy has not
+    learnt it yet) by the tag Livy gives every application it submits, ``livy-<type>-<id>-<random>``."""
+    app_id = session.get("appId")
+    if app_id:
+        return next((a for a in apps if a["id"] == app_id), None)
+    prefix = f"livy-{'batch' if session.get('type') == 'batch' else 'session'}-{session['id']}-"
+    tagged = [a for a in apps if any(t.startswith(prefix) for t in str(a.get("applicationTags") or "").split(","))]
+    # Livy's ids restart with Livy; the newest tagged application belongs to the live session.
+    return max(tagged, key=lambda a: as_int(a.get("startedTime")) or 0) if tagged else None
+
+
+def usage_from_yarn_app(app: dict[str, Any]) -> dict[str, Any]:
+    """One RM application: running containers minus the application master (which runs the
+    driver in cluster mode, the executor launcher in client mode), and the executors it asks for
+    and does not get, the direct sign that it waits for others. Cores and memory are the RM's
+    allocation, the application master's container included."""
+    state = str(app.get("state") or "").upper()
+    running = as_int(app.get("runningContainers")) or 0
+    if state != "RUNNING":
+        # Not started: its only request is the application master's container.
+        waiting_executors, waiting_to_start = 0, state in YARN_ACTIVE_STATES
+    else:
+        requests = app.get("resourceRequests") if isinstance(app.get("resourceRequests"), list) else []
+        # "*" is the off-switch request: every container asked for, whatever the locality.
+        waiting_executors = sum(as_int(r.get("numContainers")) or 0 for r in requests
+                                if isinstance(r, dict) and r.get("resourceName") == "*")
+        waiting_to_start = False
     return {
         "source": "yarn",
-        "executors": max((as_int(app.get("runningContainers")) or 0) - 1, 0),
+        "executors": max(running - 1, 0),
         "cores": as_int(app.get("allocatedVCores")),
         "memoryMiB": as_int(app.get("allocatedMB")),
+        "waitingExecutors": waiting_executors,
+        "waitingToStart": waiting_to_start,
         "error": None,
     }
 
@@ -157,9 +197,25 @@ def cluster_from_master(master: dict[str, Any], url: str, executor_cores: int | 
     return _cluster("spark-master", url, master, ("cores", "coresused", "memory", "memoryused"), max_executors)
 
 
-def cluster_from_yarn_metrics(data: Any, url: str) -> dict[str, Any]:
+def yarn_executor_container_mib(executor_memory_mib: int) -> int:
+    """The YARN container Spark asks for per executor: its memory plus the default overhead,
+    max(384 MiB, 10%) (``spark.executor.memoryOverhead``)."""
+    return executor_memory_mib + max(384, -(-executor_memory_mib // 10))
+
+
+def cluster_from_yarn_metrics(data: Any, url: str, executor_cores: int | None = None,
+                              executor_memory_mib: int | None = None) -> dict[str, Any]:
+    """RM ``/ws/v1/cluster/metrics``. Executor slots are estimated from the totals and the executor
+    size SparkMagic asks for (the RM does not know Spark's executors); each session's application
+    master takes one container of that room too."""
     metrics = data.get("clusterMetrics") if isinstance(data, dict) else None
     if not isinstance(metrics, dict):
         raise ValueError("expected {clusterMetrics: {...}}")
     keys = ("totalVirtualCores", "allocatedVirtualCores", "totalMB", "allocatedMB")
-    return _cluster("yarn", url, metrics, keys, None)
+    max_executors = None
+    total_mib, total_cores = as_int(metrics.get("totalMB")), as_int(metrics.get("totalVirtualCores"))
+    if executor_cores and executor_memory_mib and total_mib is not None and total_cores is not None:
+        max_executors = min(total_mib // yarn_executor_container_mib(executor_memory_mib), total_cores // executor_cores)
+    cluster = _cluster("yarn", url, metrics, keys, max_executors)
+    cluster["pendingContainers"] = as_int(metrics.get("containersPending"))
+    return cluster

@@ -25,11 +25,43 @@ def test_spark_rest_counts_active_non_driver_executors():
         U.usage_from_spark_executors({"oops": 1}, None)
 
 
-def test_yarn_subtracts_the_application_master():
-    data = {"app": {"runningContainers": 4, "allocatedMB": 9216, "allocatedVCores": 7}}
-    assert U.usage_from_yarn_app(data) == {"source": "yarn", "executors": 3, "cores": 7, "memoryMiB": 9216,
-                                           "error": None}
-    assert U.usage_from_yarn_app({"app": {"runningContainers": 0}})["executors"] == 0
+def _yarn_app(app_id, state="RUNNING", containers=0, tags="", started=1, requests=()):
+    return {"id": app_id, "state": state, "runningContainers": containers, "allocatedMB": containers * 896,
+            "allocatedVCores": containers, "applicationTags": tags, "startedTime": started,
+            "resourceRequests": list(requests)}
+
+
+def test_yarn_counts_containers_minus_the_application_master_and_pending_executors():
+    pending = [{"resourceName": "*", "numContainers": 3, "priority": {"priority": 1}},
+               {"resourceName": "/default-rack", "numContainers": 3}, {"resourceName": "127.0.0.1", "numContainers": 3}]
+    usage = U.usage_from_yarn_app(_yarn_app("application_1_0001", containers=4, requests=pending))
+    assert usage == {"source": "yarn", "executors": 3, "cores": 4, "memoryMiB": 3584, "waitingExecutors": 3,
+                     "waitingToStart": False, "error": None}
+    assert U.usage_from_yarn_app(_yarn_app("a", containers=0))["executors"] == 0
+    # ACCEPTED: the whole application waits for its master's container; no executor is asked for yet.
+    accepted = U.usage_from_yarn_app(_yarn_app("a", state="ACCEPTED", requests=[{"resourceName": "*", "numContainers": 1}]))
+    assert (accepted["executors"], accepted["waitingExecutors"], accepted["waitingToStart"]) == (0, 0, True)
+
+
+def test_yarn_apps_match_by_app_id_else_by_livys_tag():
+    apps = U.yarn_apps({"apps": {"app": [
+        _yarn_app("application_1_0001", tags="livy-batch-0-abc"),
+        _yarn_app("application_1_0002", tags="livy-session-1-old", started=10),
+        _yarn_app("application_1_0003", tags="livy-session-1-new,other", started=20),
+        _yarn_app("application_1_0004", tags="livy-session-12-xyz"),
+        {"no": "id"},
+    ]}})
+    assert len(apps) == 4
+    assert U.yarn_app_for({"id": 5, "appId": "application_1_0001"}, apps)["id"] == "application_1_0001"
+    assert U.yarn_app_for({"id": 5, "appId": "application_9_0009"}, apps) is None
+    assert U.yarn_app_for({"id": 0, "type": "batch", "appId": None}, apps)["id"] == "application_1_0001"
+    assert U.yarn_app_for({"id": 1, "type": "session"}, apps)["id"] == "application_1_0003"  # newest
+    assert U.yarn_app_for({"id": 0, "type": "session"}, apps) is None  # batch 0 is not session 0
+    assert U.yarn_apps({"apps": None}) == []
+    with pytest.raises(ValueError):
+        U.yarn_apps({"apps": {"app": "nope"}})
+    with pytest.raises(ValueError):
+        U.yarn_apps([])
 
 
 def test_standalone_matches_by_app_name_and_counts_worker_executors():
@@ -63,9 +95,15 @@ def test_cluster_capacity_from_master_and_yarn():
     cluster = U.cluster_from_master(master, "http://m:8080", 1, 512)
     assert (cluster["totalCores"], cluster["usedCores"], cluster["maxExecutors"]) == (6, 2, 6)
     assert U.cluster_from_master(master, "http://m:8080", 4, 512)["maxExecutors"] == 1
-    yarn = U.cluster_from_yarn_metrics({"clusterMetrics": {"totalVirtualCores": 64, "allocatedVirtualCores": 8,
-                                                           "totalMB": 262144, "allocatedMB": 16384}}, "http://rm")
-    assert (yarn["totalCores"], yarn["usedMemoryMiB"]) == (64, 16384)
+    metrics = {"clusterMetrics": {"totalVirtualCores": 64, "allocatedVirtualCores": 8, "totalMB": 262144,
+                                  "allocatedMB": 16384, "containersPending": 5}}
+    yarn = U.cluster_from_yarn_metrics(metrics, "http://rm")
+    assert (yarn["totalCores"], yarn["usedMemoryMiB"], yarn["maxExecutors"], yarn["pendingContainers"]) == (
+        64, 16384, None, 5)
+    # 4g executors ask YARN for 4g + 410m containers: 58 fit in 256 GiB; 2-core executors: 32 by cores.
+    assert U.cluster_from_yarn_metrics(metrics, "http://rm", 1, 4096)["maxExecutors"] == 58
+    assert U.cluster_from_yarn_metrics(metrics, "http://rm", 2, 4096)["maxExecutors"] == 32
+    assert U.yarn_executor_container_mib(512) == 896
 
 
 def test_finished_sessions_are_not_live():
