@@ -61,16 +61,35 @@ class StarvationTracker:
                 "share": round(held / cluster_executors, 3)}
 
 
+def _waits_by_cluster_word(session: dict[str, Any]) -> bool:
+    """The cluster manager says so: YARN has executor requests of this application it cannot grant,
+    or has not started its application master."""
+    usage = session.get("usage") or {}
+    return bool(usage.get("waitingToStart")) or (usage.get("waitingExecutors") or 0) > 0
+
+
+def _waits(session: dict[str, Any]) -> bool:
+    usage = session.get("usage") or {}
+    return (_waits_by_cluster_word(session) or session.get("state") in WAITING_STATES
+            # Without a cluster manager's word (standalone, Spark REST) none held is the best sign.
+            or ("waitingExecutors" not in usage and usage.get("executors") == 0))
+
+
 def find_starvation(sessions: list[dict[str, Any]], cluster_executors: int | None, share: float):
-    """(holder, waiting sessions) or None. Needs a known cluster size and known executor counts."""
+    """(holder, waiting sessions) or None. The holder holds the most executors; it starves the
+    others when it holds at least ``share`` of the cluster's executors or, where the cluster manager
+    says another session waits for executors, more than its fair share of them."""
     if not cluster_executors:
         return None
     known = [s for s in sessions if isinstance((s.get("usage") or {}).get("executors"), int)]
     if not known:
         return None
     holder = max(known, key=lambda s: s["usage"]["executors"])
-    if holder["usage"]["executors"] / cluster_executors < share:
+    held = holder["usage"]["executors"]
+    waiting = [s for s in sessions if s is not holder and _waits(s)]
+    if not waiting:
         return None
-    waiting = [s for s in sessions if s is not holder and (
-        s.get("state") in WAITING_STATES or (s.get("usage") or {}).get("executors") == 0)]
-    return (holder, waiting) if waiting else None
+    over_share = held / cluster_executors >= share
+    over_fair_share = any(_waits_by_cluster_word(s) for s in waiting) and held > fair_share_cap(
+        cluster_executors, len(sessions))
+    return (holder, waiting) if over_share or over_fair_share else None
