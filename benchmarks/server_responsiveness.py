@@ -2,9 +2,10 @@
 
 Starts a real Jupyter server with the extension, whose SparkMagic config points at the fault
 proxy in "hang" mode (it accepts connections and never answers), keeps sessions requests in
-flight, and measures /api/status meanwhile. Prints figures; asserts nothing.
+flight while ``--clients`` browser-like clients poll the panel's routes, and measures /api/status
+meanwhile (p50, p95, p99). Prints figures; asserts nothing.
 
-    .venv/bin/python benchmarks/server_responsiveness.py [--samples 50] [--hanging 8]
+    .venv/bin/python benchmarks/server_responsiveness.py [--samples 200] [--hanging 8] [--clients 5]
 """
 
 from __future__ import annotations
@@ -55,16 +56,29 @@ def get_quietly(url: str) -> None:
         pass  # the server is stopped while these still hang
 
 
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[max(int(len(ordered) * share + 0.5) - 1, 0)]
+
+
 def summary(name: str, samples: list[float]) -> str:
     ordered = sorted(samples)
-    p95 = ordered[max(int(len(ordered) * 0.95) - 1, 0)]
-    return f"{name:<38} p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   max {ordered[-1]:7.1f} ms"
+    return (f"{name:<46} p50 {statistics.median(ordered):6.1f} ms   p95 {percentile(ordered, 0.95):6.1f} ms   "
+            f"p99 {percentile(ordered, 0.99):6.1f} ms   max {ordered[-1]:6.1f} ms")
+
+
+def poll(urls: list[str], stop: threading.Event) -> None:
+    """A browser tab: the panel's routes one after the other, every 0.5 s, until told to stop."""
+    while not stop.is_set():
+        for url in urls:
+            get_quietly(url)
+        stop.wait(0.5)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--hanging", type=int, default=8, help="sessions requests kept in flight")
+    parser.add_argument("--clients", type=int, default=5, help="clients polling the panel's routes meanwhile")
     args = parser.parse_args()
     with FaultProxy("http://127.0.0.1:9", hang_seconds=120) as proxy, tempfile.TemporaryDirectory() as tmp:
         proxy.mode = "hang"
@@ -86,19 +100,22 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.2)
             baseline = [get(f"{base}/api/status") for _ in range(args.samples)]
-            query = urllib.parse.urlencode({"endpoint": proxy.url})
-            # Different source URLs make distinct snapshots, so each request hangs on its own refresh.
-            hanging = [threading.Thread(target=get_quietly, args=(f"{base}/livy-capacity/sessions?{query}"
-                                                          f"&sparkMasterUrl=http://127.0.0.1:{9000 + i}",), daemon=True)
-                       for i in range(args.hanging)]
-            for thread in hanging:
+            sessions = f"{base}/livy-capacity/sessions?" + urllib.parse.urlencode({"endpoint": proxy.url})
+            # All of them wait on the endpoint's one shared refresh, which hangs at the proxy.
+            hanging = [threading.Thread(target=get_quietly, args=(sessions,), daemon=True)
+                       for _ in range(args.hanging)]
+            stop = threading.Event()
+            pollers = [threading.Thread(target=poll, args=([f"{base}/livy-capacity/endpoints", sessions], stop),
+                                        daemon=True) for _ in range(args.clients)]
+            for thread in hanging + pollers:
                 thread.start()
             time.sleep(1.0)
             in_flight = sum(1 for m, _ in proxy.requests if m == "GET")
             during = [get(f"{base}/api/status") for _ in range(args.samples)]
+            stop.set()
             print(f"Livy requests hanging at the proxy while measuring: {in_flight}")
             print(summary("/api/status, Livy idle", baseline))
-            print(summary(f"/api/status, {args.hanging} sessions requests hang", during))
+            print(summary(f"/api/status, Livy hangs, {args.hanging} + {args.clients} polling", during))
         finally:
             server.terminate()
             server.wait(10)

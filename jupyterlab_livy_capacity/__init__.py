@@ -11,11 +11,6 @@ def _jupyter_labextension_paths():
 
 
 def _jupyter_server_extension_points():
-    return [{"module": "jupyterlab_livy_capacity"}]
+    from .handlers import LivyCapacityApp
 
-
-def _load_jupyter_server_extension(server_app):
-    from .handlers import setup_handlers
-
-    setup_handlers(server_app)
-    server_app.log.info("jupyterlab_livy_capacity %s: routes under /livy-capacity/", __version__)
+    return [{"module": "jupyterlab_livy_capacity", "app": LivyCapacityApp}]

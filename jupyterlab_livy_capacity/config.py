@@ -1,8 +1,14 @@
 """Reading the SparkMagic config the way SparkMagic finds it, as plain JSON.
 
 SparkMagic's own ``conf`` module creates an empty config file on import, so it is never imported
-here. Everything in this module is pure except :func:`read_config` and :class:`ConfigWatcher`.
-Secrets stay on :class:`Endpoint` (server side) and are dropped or redacted by ``to_json``.
+here. Everything in this module is pure except the ``read_*`` functions and the watchers.
+Secrets stay on :class:`Endpoint` (server side) and are dropped or redacted by ``to_json``: by key
+name and by value (URL userinfo, ``password=``-style options, the argument after a secret-named
+flag, well-known token shapes). When in doubt a value is redacted, its key kept.
+
+The cluster URLs the server may fetch (Spark master, YARN ResourceManager) come from the
+extension's JupyterLab user settings, which the server reads itself (:func:`read_lab_settings`),
+never from a request.
 """
 
 from __future__ import annotations
@@ -11,16 +17,39 @@ import base64
 import binascii
 import copy
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
-from urllib.parse import urlsplit
+from typing import Any, Callable, Generic, Mapping, TypeVar
+from urllib.parse import unquote, urlsplit
+
+import json5
+from jupyter_core.paths import jupyter_config_dir
 
 REDACTED = "<redacted>"
-# A conf key naming one of these holds a secret (e.g. spark.hadoop.fs.s3a.secret.key).
-SECRET_KEY = re.compile(r"password|secret|token|key|credential", re.IGNORECASE)
+# A key or flag naming one of these holds a secret (spark.hadoop.fs.s3a.secret.key,
+# spark.executorEnv.DB_PASSWD, --db-password). "pass" must end a word: "passthrough" is no secret.
+_SECRET_NAME = r"(?:pass(?:wd|word|wort|phrase)?(?![a-z])|pwd|secret|token|credential|key|authorization|cookie|signature|private)"
+SECRET_KEY = re.compile(_SECRET_NAME, re.IGNORECASE)
+# An argument such as --db-password or -Dpassword whose next argument is the secret.
+SECRET_FLAG = re.compile(rf"^--?[\w.-]*{_SECRET_NAME}[\w.-]*$", re.IGNORECASE)
+# A string value that carries a secret somewhere inside.
+SECRET_IN_TEXT = re.compile(
+    r"[a-z][a-z0-9+.-]*://[^/?#\s@]*@"  # URL userinfo: postgres://user:pw@host, jdbc:mysql://u:p@h
+    rf"|{_SECRET_NAME}[\w.-]*\s*[=:]\s*\S"  # -Djavax.net.ssl.keyStorePassword=..., token: ...
+    rf"|(?:^|\s)--?[\w.-]*{_SECRET_NAME}[\w.-]*\s+\S"  # "--db-password hunter2" in one string
+    r"|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|\beyJ[\w-]{8,}\.[\w-]{8,}"  # AWS key id, PEM, JWT
+    r"|\b(?:bearer|basic)\s+[\w.~+/=-]{8,}",  # Authorization header values
+    re.IGNORECASE,
+)
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#@]*@", re.IGNORECASE)
+# An HTTP header name (RFC 9110 token) and the characters a header value must not hold.
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Deeper session settings are refused: SparkMagic sends them to Livy, and nothing real nests this deep.
+MAX_DEPTH = 32
 BUILTIN_AUTH = ("None", "Basic_Access", "Kerberos")
 # kernel_<name>_credentials blocks SparkMagic reads, in its order.
 CREDENTIAL_KERNELS = ("python", "python3", "scala", "r")
@@ -28,12 +57,25 @@ SESSION_FIELDS = ("driverMemory", "executorMemory", "executorCores", "numExecuto
 DYNAMIC_ALLOCATION_PREFIX = "spark.dynamicAllocation."
 MAX_EXECUTORS = "spark.dynamicAllocation.maxExecutors"
 
+# The extension's settings file in JupyterLab's user settings directory (schema/plugin.json).
+LAB_SETTINGS_FILE = Path("jupyterlab-livy-capacity") / "plugin.jupyterlab-settings"
+# Per endpoint in the settings: the cluster web UIs the server may read for live figures.
+CLUSTER_URL_FIELDS = ("sparkMasterUrl", "yarnResourceManagerUrl")
+
 
 def config_path(environ: Mapping[str, str] = os.environ) -> Path:
     """``$SPARKMAGIC_CONF_DIR`` (default ``~/.sparkmagic``) / ``$SPARKMAGIC_CONF_FILE`` (default ``config.json``)."""
     conf_dir = environ.get("SPARKMAGIC_CONF_DIR") or "~/.sparkmagic"
     conf_file = environ.get("SPARKMAGIC_CONF_FILE") or "config.json"
     return Path(os.path.expanduser(os.path.join(conf_dir, conf_file)))
+
+
+def lab_settings_path(settings_dir: str | None = None, environ: Mapping[str, str] = os.environ) -> Path:
+    """The extension's user settings file, in ``settings_dir`` (JupyterLab's ``user_settings_dir``
+    when the lab app runs) or where JupyterLab looks by default (``$JUPYTERLAB_SETTINGS_DIR``)."""
+    settings_dir = settings_dir or environ.get("JUPYTERLAB_SETTINGS_DIR") or os.path.join(
+        jupyter_config_dir(), "lab", "user-settings")
+    return Path(settings_dir) / LAB_SETTINGS_FILE
 
 
 @dataclass
@@ -74,9 +116,9 @@ class Endpoint:
             "customHeaderNames": sorted(self.custom_headers),
             "verifySsl": self.verify_ssl,
             "sessionSettings": {
-                **{name: redact(self.session_properties.get(name)) for name in SESSION_FIELDS},
+                **{name: redact(self.session_properties.get(name), name) for name in SESSION_FIELDS},
                 "dynamicAllocation": {
-                    k: redact(v) for k, v in conf.items() if k.startswith(DYNAMIC_ALLOCATION_PREFIX)
+                    k: redact(v, k) for k, v in conf.items() if k.startswith(DYNAMIC_ALLOCATION_PREFIX)
                 },
                 "maxExecutorsUnset": MAX_EXECUTORS not in conf,
                 "properties": redact(self.session_properties),
@@ -114,17 +156,31 @@ class SparkMagicConfig:
         }
 
 
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with every dict value under a secret-looking key replaced."""
+def redact(value: Any, key: Any = None) -> Any:
+    """A copy of ``value`` (found under ``key``) fit to serve: a secret-looking key or value becomes
+    ``REDACTED``, and so does the list item after a secret-named flag such as ``--db-password``."""
+    if key is not None and SECRET_KEY.search(str(key)):
+        return REDACTED
     if isinstance(value, dict):
-        return {k: REDACTED if SECRET_KEY.search(str(k)) else redact(v) for k, v in value.items()}
+        return {k: redact(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        redacted, after_flag = [], False
+        for item in value:
+            redacted.append(REDACTED if after_flag else redact(item))
+            after_flag = isinstance(item, str) and bool(SECRET_FLAG.match(item))
+        return redacted
+    if isinstance(value, str) and SECRET_IN_TEXT.search(value):
+        return REDACTED
     return value
 
 
+def without_userinfo(url: str) -> str:
+    """``url`` without ``user:password@``: safe to show, log and use as an id."""
+    return _USERINFO.sub(r"\1", url)
+
+
 def normalize_url(url: str) -> str:
-    return url.strip().rstrip("/")
+    return without_userinfo(url.strip()).rstrip("/")
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -138,15 +194,86 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _session_properties(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+def finite(value: Any, path: str = "", problems: list[Problem] | None = None, depth: int = 0) -> Any:
+    """A copy of a parsed JSON value that strict JSON can carry: NaN and ±Infinity (Python's
+    ``json`` reads them, and ``1e999`` as Infinity) become None, and so does anything nested deeper
+    than ``MAX_DEPTH``. Each replacement is recorded in ``problems``, named by its ``path``."""
+    if depth > MAX_DEPTH:
+        if problems is not None:
+            problems.append(Problem(path, f"`{path}` is nested more than {MAX_DEPTH} levels deep; "
+                                          "SparkMagic settings never need that. Flatten it."))
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        if problems is not None:
+            problems.append(Problem(path, f"`{path}` is {value}, which is not a number JSON or Livy accepts; "
+                                          "use a finite number or a string such as \"4g\"."))
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v, f"{path}.{k}" if path else str(k), problems, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v, f"{path}[{i}]", problems, depth + 1) for i, v in enumerate(value)]
+    return value
+
+
+def _session_properties(data: dict[str, Any], problems: list[Problem], endpoint_errors: list[Problem]) -> dict[str, Any]:
+    """The merged session body SparkMagic sends. Values JSON cannot carry are errors of every endpoint."""
     parts = []
     for key in ("session_configs_defaults", "session_configs"):
         value = data.get(key, {})
         if not isinstance(value, dict):
             problems.append(Problem(key, f"`{key}` must be a JSON object; it is ignored until fixed."))
             value = {}
-        parts.append(value)
+        parts.append(finite(value, key, endpoint_errors))
     return deep_merge(parts[0], parts[1])
+
+
+def _custom_headers(data: dict[str, Any], problems: list[Problem], endpoint_errors: list[Problem]) -> dict[str, str]:
+    """The valid custom headers. A broken one is an error of every endpoint (SparkMagic sends it to
+    all of them) that names the header and never shows its value."""
+    headers = data.get("custom_headers") or {}
+    if not isinstance(headers, dict):
+        problems.append(Problem("custom_headers", "`custom_headers` must be a JSON object of header names to values."))
+        return {}
+    valid = {}
+    for name, value in headers.items():
+        field_name = f"custom_headers.{name}"
+        if not HEADER_NAME.match(name):
+            endpoint_errors.append(Problem("custom_headers", f"Custom header name {name!r} is not a valid HTTP "
+                                                             "header name (letters, digits and -_.!#$%&'*+^`|~)."))
+        elif not isinstance(value, str):
+            endpoint_errors.append(Problem(field_name, f"The value of custom header `{name}` must be a string "
+                                                       f"(in quotes), not a {type(value).__name__}."))
+        elif HEADER_VALUE_FORBIDDEN.search(value):
+            endpoint_errors.append(Problem(field_name, f"The value of custom header `{name}` contains a line break "
+                                                       "or control character, which HTTP forbids; remove it."))
+        else:
+            valid[name] = value
+    return valid
+
+
+def _optional_text(block: dict[str, Any], key: str, block_key: str, errors: list[Problem]) -> str | None:
+    """A credentials string such as ``password``; any other type is an error that never shows the value."""
+    value = block.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        errors.append(Problem(f"{block_key}.{key}", f"`{block_key}.{key}` must be a string (in quotes), "
+                                                    f"not a {type(value).__name__}."))
+        return None
+    return value
+
+
+def _url_problem(block_key: str, url: str) -> str | None:
+    """Why ``url`` cannot be a Livy URL, or None. Messages show the URL without userinfo."""
+    shown = without_userinfo(url.strip())
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"`{block_key}.url` is {shown!r}: use an http:// or https:// URL with a host."
+    try:
+        parts.port
+    except ValueError:
+        return f"`{block_key}.url` is {shown!r}: its port must be a number from 1 to 65535."
+    return None
 
 
 def _credentials_endpoint(
@@ -162,26 +289,27 @@ def _credentials_endpoint(
         )
     endpoint = Endpoint(id=block_key, url=None, kernels=[kernel], verify_ssl=verify_ssl, custom_headers=headers)
     url = block.get("url")
+    url_username = url_password = None
     if not isinstance(url, str) or not url.strip():
         endpoint.errors.append(
             Problem(f"{block_key}.url", f"`{block_key}.url` must be a string such as \"http://localhost:8998\".")
         )
+    elif problem := _url_problem(block_key, url):
+        endpoint.errors.append(Problem(f"{block_key}.url", problem))
     else:
+        endpoint.url = normalize_url(url)
+        endpoint.id = endpoint.url
+        # http://user:pw@host: credentials like any others, never part of an id or a shown URL.
         parts = urlsplit(url.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            endpoint.errors.append(
-                Problem(f"{block_key}.url", f"`{block_key}.url` is {url!r}: use an http:// or https:// URL with a host.")
-            )
-        else:
-            endpoint.url = normalize_url(url)
-            endpoint.id = endpoint.url
+        url_username = unquote(parts.username) if parts.username else None
+        url_password = unquote(parts.password) if parts.password else None
 
-    username = block.get("username") or None
-    password = block.get("password") or None
-    encoded = block.get("base64_password")
+    username = _optional_text(block, "username", block_key, endpoint.errors) or url_username
+    password = _optional_text(block, "password", block_key, endpoint.errors) or url_password
+    encoded = _optional_text(block, "base64_password", block_key, endpoint.errors)
     if encoded:
         try:
-            password = base64.b64decode(str(encoded), validate=True).decode("utf-8")
+            password = base64.b64decode(encoded, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             # Never echo the value: it is a secret even when malformed.
             endpoint.errors.append(
@@ -191,7 +319,7 @@ def _credentials_endpoint(
                     "Encode the password with `base64` or use `password`.",
                 )
             )
-    endpoint.username = str(username) if username is not None else None
+    endpoint.username = username
     endpoint.password = password
 
     auth = block.get("auth")
@@ -252,18 +380,20 @@ def parse_config(text: str, path: Path) -> SparkMagicConfig:
             line=error.lineno,
             column=error.colno,
         )
+    except (RecursionError, ValueError) as error:  # nesting too deep for Python; an integer of 4300+ digits
+        reason = "it is nested too deeply" if isinstance(error, RecursionError) else str(error)
+        return SparkMagicConfig(path, "invalid_json", f"{path} cannot be read as JSON: {reason}. Fix the file.")
     if not isinstance(data, dict):
         return SparkMagicConfig(path, "not_object", f"{path} must hold a JSON object, not {type(data).__name__}.")
 
     config = SparkMagicConfig(path, "ok")
     authenticators = data.get("authenticators")
     known_auth = set(BUILTIN_AUTH) | (set(authenticators) if isinstance(authenticators, dict) else set())
-    headers = data.get("custom_headers") or {}
-    if not isinstance(headers, dict):
-        config.problems.append(Problem("custom_headers", "`custom_headers` must be a JSON object of header names to values."))
-        headers = {}
+    # Problems of the parts every endpoint shares (headers, session settings) are each endpoint's errors.
+    shared_errors: list[Problem] = []
+    headers = _custom_headers(data, config.problems, shared_errors)
     verify_ssl = not bool(data.get("ignore_ssl_errors", False))
-    properties = _session_properties(data, config.problems)
+    properties = _session_properties(data, config.problems, shared_errors)
 
     found = []
     for kernel in CREDENTIAL_KERNELS:
@@ -271,6 +401,7 @@ def parse_config(text: str, path: Path) -> SparkMagicConfig:
         if key in data:
             endpoint = _credentials_endpoint(key, data[key], known_auth, verify_ssl, dict(headers))
             endpoint.session_properties = properties
+            endpoint.errors.extend(shared_errors)
             found.append(endpoint)
     if not found:
         config.problems.append(
@@ -304,22 +435,70 @@ def read_config(path: Path) -> SparkMagicConfig:
     return parse_config(text, path)
 
 
-class ConfigWatcher:
-    """Re-reads the config whenever the file changes (by stat), so no restart is needed."""
+@dataclass
+class ClusterUrls:
+    """The cluster web UIs of one Livy endpoint that the server may read, from trusted configuration."""
 
-    def __init__(self, path_fn=config_path):
+    spark_master: str = ""
+    yarn: str = ""
+
+
+def cluster_url(value: Any) -> str:
+    """A Spark master / YARN RM web URL fit to fetch, or "" (unset or unusable)."""
+    if not isinstance(value, str):
+        return ""
+    url = normalize_url(value)
+    parts = urlsplit(url)
+    try:
+        parts.port
+    except ValueError:
+        return ""
+    return url if parts.scheme in ("http", "https") and parts.hostname else ""
+
+
+def read_lab_settings(path: Path) -> dict[str, ClusterUrls]:
+    """Cluster URLs per Livy endpoint URL from the extension's JupyterLab settings file (JSON5, as
+    JupyterLab writes it). A missing or unreadable file means none: the panel still works."""
+    try:
+        data = json5.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return {}
+    endpoints = data.get("endpoints") if isinstance(data, dict) else None
+    if not isinstance(endpoints, dict):
+        return {}
+    return {
+        normalize_url(str(url)): ClusterUrls(cluster_url(details.get("sparkMasterUrl")),
+                                             cluster_url(details.get("yarnResourceManagerUrl")))
+        for url, details in endpoints.items()
+        if isinstance(details, dict)
+    }
+
+
+T = TypeVar("T")
+
+
+class FileWatcher(Generic[T]):
+    """Re-reads a file whenever it changes (by stat), so no restart is needed."""
+
+    def __init__(self, path_fn: Callable[[], Path], read: Callable[[Path], T]):
         self._path_fn = path_fn
+        self._read = read
         self._key: tuple | None = None
-        self._config: SparkMagicConfig | None = None
+        self._value: T | None = None
 
-    def current(self) -> SparkMagicConfig:
+    def current(self) -> T:
         path = self._path_fn()
         try:
             st = path.stat()
             key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino, os.access(path, os.R_OK))
         except OSError:
             key = (str(path), None)
-        if key != self._key or self._config is None:
-            self._config = read_config(path)
+        if key != self._key or self._value is None:
+            self._value = self._read(path)
             self._key = key
-        return self._config
+        return self._value
+
+
+class ConfigWatcher(FileWatcher[SparkMagicConfig]):
+    def __init__(self, path_fn: Callable[[], Path] = config_path):
+        super().__init__(path_fn, read_config)

@@ -1,25 +1,34 @@
-"""HTTP routes under /livy-capacity/: one small authenticated handler per route."""
+"""HTTP routes under /livy-capacity/: one small handler per route, each authenticated and
+authorized by jupyter_server for the resource ``livy-capacity`` (read for GET, write otherwise)."""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
+import math
+from typing import Any
 
 import tornado.web
-from tornado.web import HTTPError
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
-from traitlets import Float
+from tornado.web import HTTPError
+from traitlets import Dict, Float, List, Unicode
 from traitlets.config import Configurable
 
-from .config import ConfigWatcher, Endpoint
-from .configwriter import ConfigWriteError, apply_max_executors, plan_max_executors
+from . import __version__
+from .config import (CLUSTER_URL_FIELDS, ClusterUrls, ConfigWatcher, Endpoint, FileWatcher, cluster_url,
+                     lab_settings_path, normalize_url, read_lab_settings, without_userinfo)
+from .configwriter import MAX_CAP, ConfigWriteError, apply_max_executors, plan_max_executors
 from .fairshare import StarvationTracker
 from .kernels import KernelOwnership
 from .sessions import SessionCollector
 from .upstream import Http, HttpSettings, LivyClient, UpstreamError
 
 NAMESPACE = "livy-capacity"
+AUTH_RESOURCE = "livy-capacity"
+# Query arguments earlier versions took from the browser; the server now reads them from its config.
+REMOVED_ARGUMENTS = ("sparkMasterUrl", "yarnUrl")
 
 
 class LivyCapacity(Configurable):
@@ -31,9 +40,34 @@ class LivyCapacity(Configurable):
         5.0, help="Seconds a sessions snapshot is shared between browser tabs before it is refreshed."
     ).tag(config=True)
     kernel_timeout = Float(3.0, help="Seconds to wait for a kernel to say which Livy session it holds.").tag(config=True)
+    cluster_urls = Dict(
+        help="Per Livy endpoint URL, the cluster web UIs the server may read for live figures, e.g. "
+        '{"http://livy:8998": {"sparkMasterUrl": "http://master:8080", "yarnResourceManagerUrl": '
+        '"http://rm:8088"}}. They win over the same fields in the user\'s JupyterLab settings.',
+    ).tag(config=True)
+    trusted_hosts = List(
+        Unicode(),
+        help="Hosts besides the Livy host and the cluster URLs' hosts whose URLs the server may read when "
+        "Livy or the Spark master reports them (Spark UIs on YARN node managers, standalone workers).",
+    ).tag(config=True)
+
+
+def strict_json(value: Any) -> str:
+    """JSON every browser's JSON.parse accepts: NaN and ±Infinity become null."""
+    def finite(item: Any) -> Any:
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, dict):
+            return {k: finite(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [finite(v) for v in item]
+        return item
+    return json.dumps(finite(value), allow_nan=False)
 
 
 class BaseHandler(APIHandler):
+    auth_resource = AUTH_RESOURCE
+
     @property
     def watcher(self) -> ConfigWatcher:
         return self.settings["livy_capacity_watcher"]
@@ -42,18 +76,30 @@ class BaseHandler(APIHandler):
     def collector(self) -> SessionCollector:
         return self.settings["livy_capacity_collector"]
 
+    @property
+    def starvation(self) -> StarvationTracker:
+        return self.settings["livy_capacity_starvation"]
+
+    def finish_json(self, value: Any) -> None:
+        self.finish(strict_json(value))
+
     def known_endpoint(self) -> Endpoint:
         """The endpoint named by ?endpoint=, which must be in the SparkMagic config (no open proxy)."""
         config = self.watcher.current()
         url = self.get_query_argument("endpoint", "")
         endpoint = config.endpoint(url) if url else None
         if endpoint is None:
-            raise HTTPError(404, f"Endpoint {url!r} is not a valid endpoint of the SparkMagic config {config.path}.")
+            raise HTTPError(404, f"Endpoint {without_userinfo(url)!r} is not a valid endpoint of the SparkMagic "
+                                 f"config {config.path}.")
         return endpoint
 
-    @property
-    def starvation(self) -> StarvationTracker:
-        return self.settings["livy_capacity_starvation"]
+    def cluster_urls(self, endpoint: Endpoint) -> ClusterUrls:
+        """The endpoint's cluster URLs from the server config, else from the user's JupyterLab settings."""
+        configured = self.settings["livy_capacity_settings"].cluster_urls
+        server_side = next((v for k, v in configured.items() if normalize_url(str(k)) == endpoint.url), None)
+        if isinstance(server_side, dict):
+            return ClusterUrls(*(cluster_url(server_side.get(name)) for name in CLUSTER_URL_FIELDS))
+        return self.settings["livy_capacity_lab_settings"].current().get(endpoint.url or "", ClusterUrls())
 
     def number_argument(self, name, default, kind, minimum, maximum):
         text = self.get_query_argument(name, "")
@@ -63,104 +109,128 @@ class BaseHandler(APIHandler):
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or value < minimum or (maximum is not None and value > maximum):
+        if value is None or not math.isfinite(value) or value < minimum or (maximum is not None and value > maximum):
             bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            raise HTTPError(400, f"{name} must be a {kind.__name__} {bounds}, not {text!r}.")
+            raise HTTPError(400, f"{name} must be a {kind.__name__} {bounds}, not {text[:40]!r}.")
         return value
-
-    def source_url(self, name: str) -> str:
-        url = self.get_query_argument(name, "").strip().rstrip("/")
-        parts = urlsplit(url)
-        if url and (parts.scheme not in ("http", "https") or not parts.netloc):
-            raise HTTPError(400, f"{name} {url!r} must be an http:// or https:// URL; fix it in the Settings Editor.")
-        return url
 
 
 class EndpointsHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     def get(self):
-        self.finish(json.dumps(self.watcher.current().to_json()))
+        self.finish_json(self.watcher.current().to_json())
 
 
 class SessionsHandler(BaseHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self):
         endpoint = self.known_endpoint()
+        for name in REMOVED_ARGUMENTS:
+            if self.get_query_argument(name, None) is not None:
+                raise HTTPError(400, f"Query argument `{name}` is no longer accepted: the server reads the cluster "
+                                     "URLs from your JupyterLab settings (Settings Editor → Spark Capacity) or "
+                                     "from c.LivyCapacity.cluster_urls.")
         share = self.number_argument("starvationShare", 0.8, float, 0.01, 1.0)
-        cluster_executors = self.number_argument("clusterExecutors", None, int, 1, None)
-        snapshot = await self.collector.snapshot(endpoint, self.source_url("sparkMasterUrl"), self.source_url("yarnUrl"))
+        cluster_executors = self.number_argument("clusterExecutors", None, int, 1, MAX_CAP)
+        cluster = self.cluster_urls(endpoint)
+        snapshot = await self.collector.snapshot(endpoint, cluster.spark_master, cluster.yarn)
         if cluster_executors is None:
             cluster_executors = (snapshot.get("cluster") or {}).get("maxExecutors")
         starvation = self.starvation.observe(endpoint.url, snapshot["sessions"], cluster_executors, share)
-        self.finish(json.dumps({**snapshot, "clusterExecutors": cluster_executors, "starvation": starvation}))
+        self.finish_json({**snapshot, "clusterExecutors": cluster_executors, "starvation": starvation})
 
     @tornado.web.authenticated
+    @authorized
     async def delete(self):
         endpoint = self.known_endpoint()
         kind = self.get_query_argument("type", "session")
         collection = {"session": "sessions", "batch": "batches"}.get(kind)
         if collection is None:
             raise HTTPError(400, "Query argument `type` must be `session` or `batch`.")
-        try:
-            item_id = int(self.get_query_argument("id", ""))
-        except ValueError:
-            raise HTTPError(400, f"Query argument `id` must be a Livy {kind} id (an integer).") from None
+        item_id = self.number_argument("id", None, int, 0, 2**63 - 1)
+        if item_id is None:
+            raise HTTPError(400, f"Query argument `id` must be a Livy {kind} id (an integer).")
         try:
             await LivyClient(self.collector.http, endpoint).delete(collection, item_id)
         except UpstreamError as error:
             raise HTTPError(502, f"Livy did not delete {kind} {item_id}: {error}") from None
         self.collector.invalidate(endpoint.url)
-        self.finish(json.dumps({"deleted": True, "id": item_id, "type": kind}))
+        self.finish_json({"deleted": True, "id": item_id, "type": kind})
 
 
 class MaxExecutorsHandler(BaseHandler):
     """Preview (GET ?value=N) and apply (POST {value, sha256}) a maxExecutors cap in the SparkMagic config."""
 
     @tornado.web.authenticated
+    @authorized
     def get(self):
-        value = self.number_argument("value", None, int, 1, None)
+        value = self.number_argument("value", None, int, 1, MAX_CAP)
         if value is None:
             raise HTTPError(400, "Query argument `value` (the maxExecutors cap) is required.")
         try:
             change = plan_max_executors(self.watcher.current().path, value)
         except ConfigWriteError as error:
             raise HTTPError(error.status, str(error)) from None
-        self.finish(json.dumps(change.preview()))
+        self.finish_json(change.preview())
 
     @tornado.web.authenticated
+    @authorized
     def post(self):
-        body = self.get_json_body() or {}
-        value, sha256 = body.get("value"), body.get("sha256")
-        if not isinstance(sha256, str):
-            raise HTTPError(400, "Body must be {\"value\": N, \"sha256\": <hash from the preview>}.")
+        body = self.get_json_body()
+        usage = f'Body must be {{"value": N, "sha256": "<hash from the preview>"}} with N from 1 to {MAX_CAP}.'
+        if not isinstance(body, dict) or not isinstance(body.get("sha256"), str):
+            raise HTTPError(400, usage)
+        value = body.get("value")
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_CAP:
+            raise HTTPError(400, usage)
         try:
-            change = apply_max_executors(self.watcher.current().path, value, sha256)
+            change = apply_max_executors(self.watcher.current().path, value, body["sha256"])
         except ConfigWriteError as error:
             raise HTTPError(error.status, str(error)) from None
         self.log.info("livy-capacity: set %s to %s in %s", change.preview()["key"], value, change.path)
-        self.finish(json.dumps({**change.preview(), "applied": True}))
+        self.finish_json({**change.preview(), "applied": True})
 
 
-def setup_handlers(server_app) -> None:
-    web_app = server_app.web_app
-    settings = LivyCapacity(parent=server_app)
-    http = Http(HttpSettings(settings.connect_timeout, settings.request_timeout))
-    owners = KernelOwnership(
-        server_app.kernel_manager,
-        server_app.session_manager,
-        server_app.kernel_spec_manager,
-        timeout=settings.kernel_timeout,
-        log=server_app.log,
-    )
-    web_app.settings["livy_capacity_watcher"] = ConfigWatcher()
-    web_app.settings["livy_capacity_collector"] = SessionCollector(http, owners, ttl=settings.snapshot_ttl)
-    web_app.settings["livy_capacity_starvation"] = StarvationTracker()
-    base = url_path_join(web_app.settings["base_url"], NAMESPACE)
-    web_app.add_handlers(
-        ".*$",
-        [
-            (url_path_join(base, "endpoints"), EndpointsHandler),
-            (url_path_join(base, "sessions"), SessionsHandler),
-            (url_path_join(base, "config", "max-executors"), MaxExecutorsHandler),
-        ],
-    )
+def _lab_settings_dir(server_app) -> str | None:
+    """JupyterLab's user settings directory when the lab app runs in this server (it may be configured)."""
+    labs = server_app.extension_manager.extension_apps.get("jupyterlab") or set()
+    return next((lab.user_settings_dir for lab in labs if getattr(lab, "user_settings_dir", "")), None)
+
+
+class LivyCapacityApp(ExtensionApp):
+    """The server extension: its routes on load, its upstream connections closed on stop."""
+
+    name = "jupyterlab_livy_capacity"
+
+    def initialize_handlers(self) -> None:
+        server_app = self.serverapp
+        web_app = server_app.web_app
+        settings = LivyCapacity(parent=server_app)
+        self.http = Http(HttpSettings(settings.connect_timeout, settings.request_timeout))
+        owners = KernelOwnership(
+            server_app.kernel_manager,
+            server_app.session_manager,
+            server_app.kernel_spec_manager,
+            timeout=settings.kernel_timeout,
+            log=server_app.log,
+        )
+        web_app.settings["livy_capacity_settings"] = settings
+        web_app.settings["livy_capacity_watcher"] = ConfigWatcher()
+        # The lab app may load after this extension: its settings directory is looked up when read.
+        web_app.settings["livy_capacity_lab_settings"] = FileWatcher(
+            lambda: lab_settings_path(_lab_settings_dir(server_app)), read_lab_settings)
+        web_app.settings["livy_capacity_collector"] = SessionCollector(
+            self.http, owners, ttl=settings.snapshot_ttl, trusted_hosts=settings.trusted_hosts)
+        web_app.settings["livy_capacity_starvation"] = StarvationTracker()
+        self.handlers.extend([
+            (url_path_join(NAMESPACE, "endpoints"), EndpointsHandler),
+            (url_path_join(NAMESPACE, "sessions"), SessionsHandler),
+            (url_path_join(NAMESPACE, "config", "max-executors"), MaxExecutorsHandler),
+        ])
+
+        server_app.log.info("jupyterlab_livy_capacity %s: routes under /livy-capacity/", __version__)
+
+    async def stop_extension(self) -> None:
+        await self.http.close()

@@ -4,6 +4,11 @@ However many browser tabs poll, each (endpoint, sources) key is refreshed at mos
 ``ttl`` seconds and concurrent requests share one in-flight refresh. Upstream calls run
 concurrently with timeouts (see ``upstream.Http``). On failure the last good data is kept and
 marked stale, with the reason and its time.
+
+The sources (Spark master, YARN RM URLs) must come from the server's own configuration, never
+from a request. URLs that Livy or the Spark master report (Spark UIs, workers) are fetched only
+when their host is the Livy host, a source's host or one of ``trusted_hosts``. What is kept of a
+session is bounded: strings clipped, only the Spark properties the caps read.
 """
 
 from __future__ import annotations
@@ -12,14 +17,60 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterable
+from urllib.parse import quote, urlsplit
 
 from . import usage as U
-from .config import Endpoint
+from .config import Endpoint, without_userinfo
 from .upstream import Http, LivyClient, UpstreamError
 
 # (endpoint url, livy session id) -> {"path", "kernelId", "name"}
 OwnerLookup = Callable[[], Awaitable[dict[tuple[str, int], dict[str, str]]]]
+
+
+MAX_TEXT = 256  # characters kept of a session's name, owner, state...
+MAX_LINK = 2048  # longer URLs are dropped, not clipped: a clipped link leads nowhere
+MAX_ENVIRONMENTS = 2000  # applications whose Spark properties are remembered
+CAP_PROPERTIES = ("spark.dynamicAllocation.", "spark.executor.")  # all U.caps reads of /environment
+
+
+def clip(value: Any, limit: int = MAX_TEXT) -> Any:
+    """A string longer than ``limit`` cut with an ellipsis; other values as they are."""
+    return value[: limit - 1] + "…" if isinstance(value, str) and len(value) > limit else value
+
+
+def link(value: Any) -> str | None:
+    """An http(s) URL fit to show and fetch (no userinfo, bounded length), or None."""
+    if not isinstance(value, str) or len(value) > MAX_LINK or host_of(value) is None:
+        return None
+    return without_userinfo(value)
+
+
+def host_of(url: str) -> str | None:
+    """The lower-case host of an http(s) URL, or None when it is not one."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when the port is no port
+    except ValueError:
+        return None
+    return parts.hostname.lower() if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+class Trust:
+    """The hosts one refresh may fetch from: the Livy endpoint's, its configured sources' and the
+    operator's ``trusted_hosts``. What it refuses becomes a warning of the snapshot."""
+
+    def __init__(self, urls: Iterable[str], extra_hosts: Iterable[str] = ()):
+        self.hosts = {host for host in map(host_of, urls) if host} | {h.lower() for h in extra_hosts}
+        self.refused: set[str] = set()
+
+    def allows(self, url: str, what: str) -> bool:
+        host = host_of(url)
+        if host in self.hosts:
+            return True
+        self.refused.add(f"{what} on host {host} not read: it is not the Livy host or a configured cluster "
+                         "URL's host (an administrator can add it to c.LivyCapacity.trusted_hosts).")
+        return False
 
 
 def _now_iso() -> str:
@@ -51,15 +102,19 @@ class _Entry:
 
 
 class SessionCollector:
-    def __init__(self, http: Http, owners: OwnerLookup | None = None, ttl: float = 5.0):
+    def __init__(self, http: Http, owners: OwnerLookup | None = None, ttl: float = 5.0,
+                 trusted_hosts: Iterable[str] = ()):
         self.http = http
         self.owners = owners
         self.ttl = ttl
+        self.trusted_hosts = tuple(trusted_hosts)
         self._entries: dict[tuple[str, str, str], _Entry] = {}
-        self._environments: dict[str, dict[str, str]] = {}  # appId -> sparkProperties (immutable per app)
+        # appId -> the Spark properties caps read (immutable per application), oldest first
+        self._environments: dict[str, dict[str, str]] = {}
         self._environment_fetches: dict[str, asyncio.Future] = {}
 
     async def snapshot(self, endpoint: Endpoint, master_url: str = "", yarn_url: str = "") -> dict[str, Any]:
+        """The shared snapshot; ``master_url`` and ``yarn_url`` must come from trusted configuration."""
         key = (endpoint.url or endpoint.id, master_url.rstrip("/"), yarn_url.rstrip("/"))
         entry = self._entries.setdefault(key, _Entry())
         if entry.inflight is None and time.monotonic() - entry.refreshed_at >= self.ttl:
@@ -80,7 +135,7 @@ class SessionCollector:
             entry.last = await self._collect(endpoint, master_url, yarn_url, entry)
         except UpstreamError as error:
             previous = entry.last or {"endpoint": endpoint.url, "lastSuccessAt": None, "livyVersion": None,
-                                      "cluster": None, "sessions": []}
+                                      "cluster": None, "sessions": [], "warnings": []}
             entry.last = {**previous, "fetchedAt": _now_iso(), "stale": previous["lastSuccessAt"] is not None,
                           "error": _error(error)}
         finally:
@@ -89,7 +144,8 @@ class SessionCollector:
 
     async def _collect(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry) -> dict[str, Any]:
         client = LivyClient(self.http, endpoint)
-        sessions_raw, batches_raw, version = await asyncio.gather(
+        trust = Trust([endpoint.url or "", master_url, yarn_url], self.trusted_hosts)
+        (sessions_raw, session_warnings), (batches_raw, batch_warnings), version = await asyncio.gather(
             client.list_all("sessions"), client.list_all("batches"), self._version(client, entry))
         # Batches hold executors too, so they count; only interactive sessions can be a notebook's.
         live = [{**s, "type": "session"} for s in sessions_raw if U.is_live(s)] + [
@@ -100,12 +156,12 @@ class SessionCollector:
 
         interactive = any(s["type"] == "session" for s in live)
         master_result, yarn_result, owners = await asyncio.gather(
-            self._standalone(master_url) if master_url else _none(),
+            self._standalone(master_url, trust) if master_url else _none(),
             self._yarn(yarn_url, executor_cores, executor_memory) if yarn_url else _none(),
             self._owners() if interactive else _none(),  # only interactive sessions are a kernel's
         )
         yarn_cluster, yarn_apps = yarn_result or (None, None)
-        per_session = await asyncio.gather(*(self._session_usage(s, yarn_apps) for s in live))
+        per_session = await asyncio.gather(*(self._session_usage(s, yarn_apps, trust) for s in live))
         master, worker_executors = (None, None)
         if isinstance(master_result, UpstreamError):
             cluster = {"source": "spark-master", "url": master_url, "error": master_result.message}
@@ -129,7 +185,8 @@ class SessionCollector:
         entry.idle_since = {k: v for k, v in entry.idle_since.items() if k in seen}
         now = _now_iso()
         return {"endpoint": endpoint.url, "fetchedAt": now, "lastSuccessAt": now, "stale": False, "error": None,
-                "livyVersion": version, "cluster": cluster, "sessions": rows}
+                "livyVersion": version, "cluster": cluster, "sessions": rows,
+                "warnings": session_warnings + batch_warnings + sorted(trust.refused)}
 
     @staticmethod
     def _row(entry: _Entry, session: dict[str, Any], usage: dict[str, Any], caps: dict[str, Any],
@@ -145,19 +202,19 @@ class SessionCollector:
             "key": key,
             "type": session["type"],
             "id": session["id"],
-            "name": session.get("name"),
-            "appId": session.get("appId"),
-            "state": session.get("state"),
-            "kind": session.get("kind"),
-            "owner": session.get("owner"),
-            "proxyUser": session.get("proxyUser"),
+            "name": clip(session.get("name")),
+            "appId": clip(session.get("appId")),
+            "state": clip(session.get("state")),
+            "kind": clip(session.get("kind")),
+            "owner": clip(session.get("owner")),
+            "proxyUser": clip(session.get("proxyUser")),
             "startedAt": entry.first_seen[key],
             "startedAtSource": "first-seen",
             "idleSince": entry.idle_since.get(key),
             "usage": usage,
-            "caps": caps,
-            "sparkUiUrl": app_info.get("sparkUiUrl"),
-            "driverLogUrl": app_info.get("driverLogUrl"),
+            "caps": {**caps, "executorMemory": clip(caps["executorMemory"])},
+            "sparkUiUrl": link(app_info.get("sparkUiUrl")),
+            "driverLogUrl": link(app_info.get("driverLogUrl")),
             "notebook": notebook if session["type"] == "session" else None,
         }
 
@@ -172,13 +229,15 @@ class SessionCollector:
     async def _owners(self) -> dict[tuple[str, int], dict[str, str]]:
         return await self.owners() if self.owners else {}
 
-    async def _session_usage(self, session: dict[str, Any], yarn_apps: list[dict[str, Any]] | Exception | None
-                             ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    async def _session_usage(self, session: dict[str, Any], yarn_apps: list[dict[str, Any]] | Exception | None,
+                             trust: Trust) -> tuple[dict[str, Any], dict[str, Any], str | None]:
         """Usage, caps and appId of one session. The RM's one apps listing answers for every
         session at once; Spark's REST API (one call per session) only where the RM cannot."""
-        app_id = session.get("appId")
+        app_id = clip(session.get("appId")) if isinstance(session.get("appId"), str) else None
         app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
-        ui = (app_info.get("sparkUiUrl") or "").rstrip("/")
+        ui = (link(app_info.get("sparkUiUrl")) or "").rstrip("/")
+        if ui and not trust.allows(ui, "Spark UI"):
+            ui = ""
         problems = []
         if isinstance(yarn_apps, list):
             app = U.yarn_app_for(session, yarn_apps)
@@ -191,7 +250,8 @@ class SessionCollector:
             problems.append(f"YARN: {yarn_apps}")
         if app_id and ui:
             caps = U.caps(session, self._environment(ui, app_id))
-            executors = await _settle(self.http.get_json(f"{ui}/api/v1/applications/{app_id}/executors"))
+            executors = await _settle(
+                self.http.get_json(f"{ui}/api/v1/applications/{quote(app_id, safe='')}/executors"))
             try:
                 if isinstance(executors, Exception):
                     raise executors
@@ -212,15 +272,21 @@ class SessionCollector:
 
     async def _fetch_environment(self, ui: str, app_id: str) -> None:
         try:
-            data = await _settle(self.http.get_json(f"{ui}/api/v1/applications/{app_id}/environment"))
+            data = await _settle(
+                self.http.get_json(f"{ui}/api/v1/applications/{quote(app_id, safe='')}/environment"))
             if isinstance(data, dict):
-                props = data.get("sparkProperties") or []
-                self._environments[app_id] = {p[0]: p[1] for p in props if isinstance(p, list) and len(p) == 2}
+                props = data.get("sparkProperties")
+                self._environments[app_id] = {
+                    p[0]: clip(p[1]) for p in (props if isinstance(props, list) else [])
+                    if isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and p[0].startswith(CAP_PROPERTIES)}
+                while len(self._environments) > MAX_ENVIRONMENTS:
+                    del self._environments[next(iter(self._environments))]
         finally:
             self._environment_fetches.pop(app_id, None)  # not found yet: tried again next refresh
 
-    async def _standalone(self, master_url: str):
-        """(master JSON, every alive worker's executors or None) or the UpstreamError."""
+    async def _standalone(self, master_url: str, trust: Trust):
+        """(master JSON, every alive worker's executors or None) or the UpstreamError. Executors
+        are counted only when every worker's UI may be read."""
         try:
             master = await self.http.get_json(f"{master_url}/json/")
         except UpstreamError as error:
@@ -228,8 +294,10 @@ class SessionCollector:
         if not isinstance(master, dict):
             return UpstreamError("malformed", f"{master_url}/json/", "expected the master's JSON object")
         workers = [w for w in master.get("workers") or [] if isinstance(w, dict) and w.get("state") == "ALIVE"]
-        pages = await asyncio.gather(
-            *(_settle(self.http.get_json(f"{str(w.get('webuiaddress', '')).rstrip('/')}/json/")) for w in workers))
+        addresses = [(link(w.get("webuiaddress")) or "").rstrip("/") for w in workers]
+        if not all(address and trust.allows(address, "Spark worker UI") for address in addresses):
+            return master, None
+        pages = await asyncio.gather(*(_settle(self.http.get_json(f"{address}/json/")) for address in addresses))
         if any(isinstance(p, Exception) or not isinstance(p, dict) for p in pages):
             return master, None
         return master, [e for p in pages for e in p.get("executors") or [] if isinstance(e, dict)]
@@ -277,4 +345,4 @@ def _count_on_master(row: dict[str, Any], session: dict[str, Any], master: dict[
     row["appId"] = row["appId"] or app.get("id")
     row["startedAt"] = U.iso_from_millis(app.get("starttime")) or row["startedAt"]
     row["startedAtSource"] = "spark-master"
-    row["sparkUiUrl"] = row["sparkUiUrl"] or f"{master_url}/app/?appId={app.get('id')}"
+    row["sparkUiUrl"] = row["sparkUiUrl"] or link(f"{master_url}/app/?appId={quote(str(app.get('id')), safe='')}")

@@ -3,15 +3,18 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { CapacityResult, capacityFromDetails, IEndpointDetails } from './capacity';
+import {
+  CapacityResult,
+  capacityFromDetails,
+  IEndpointDetails
+} from './capacity';
 import { requestAPI } from './request';
 import {
   ICapPreview,
   IEndpoint,
   IEndpointsDocument,
   ILivySession,
-  ISessionsSnapshot,
-  IStarvation
+  ISessionsSnapshot
 } from './types';
 
 /** Settings of schema/plugin.json, with defaults applied. */
@@ -31,11 +34,6 @@ const DEFAULT_SETTINGS: ICapacitySettings = {
   idleThresholdMinutes: 15
 };
 
-export interface IStarvationEvent {
-  endpoint: string;
-  starvation: IStarvation;
-}
-
 /**
  * Everything the panel shows, refreshed by one Poll: the SparkMagic endpoints and, per valid
  * endpoint, the server's sessions snapshot. Errors never drop data: the last good snapshot stays
@@ -54,18 +52,15 @@ export class CapacityModel {
         backoff: true,
         max: 300 * 1000
       },
-      standby: () => (this._visible ? 'when-hidden' : true),
+      // Also while the panel is closed: notifications must reach the user (not while the
+      // browser tab is hidden).
+      standby: 'when-hidden',
       name: 'livy-capacity:model'
     });
   }
 
   get changed(): ISignal<this, void> {
     return this._changed;
-  }
-
-  /** Emitted once per starvation episode (the server numbers them). */
-  get starvationDetected(): ISignal<this, IStarvationEvent> {
-    return this._starvationDetected;
   }
 
   get settings(): ICapacitySettings {
@@ -107,7 +102,6 @@ export class CapacityModel {
   }
 
   set visible(value: boolean) {
-    this._visible = value;
     if (value && this._started) {
       void this._poll.refresh();
     }
@@ -132,7 +126,9 @@ export class CapacityModel {
   }
 
   previewCap(value: number): Promise<ICapPreview> {
-    return requestAPI<ICapPreview>('config/max-executors', { value: String(value) });
+    return requestAPI<ICapPreview>('config/max-executors', {
+      value: String(value)
+    });
   }
 
   async applyCap(value: number, sha256: string): Promise<ICapPreview> {
@@ -168,24 +164,19 @@ export class CapacityModel {
   }
 
   private async _refreshSessions(url: string): Promise<void> {
-    const details = this.details(url) ?? {};
     const capacity = this.capacity(url);
     try {
+      // The cluster URLs are not sent: the server reads them from these settings itself.
       const snapshot = await requestAPI<ISessionsSnapshot>('sessions', {
         endpoint: url,
-        sparkMasterUrl: details.sparkMasterUrl,
-        yarnUrl: details.yarnResourceManagerUrl,
         clusterExecutors:
-          capacity.kind === 'capacity' ? String(capacity.capacity.maxExecutors) : undefined,
+          capacity.kind === 'capacity'
+            ? String(capacity.capacity.maxExecutors)
+            : undefined,
         starvationShare: String(this._values.starvationShare)
       });
       this._snapshots.set(url, snapshot);
       this._sessionsErrors.delete(url);
-      const starvation = snapshot.starvation;
-      if (starvation && !this._notifiedEpisodes.has(starvation.episode)) {
-        this._notifiedEpisodes.add(starvation.episode);
-        this._starvationDetected.emit({ endpoint: url, starvation });
-      }
     } catch (error) {
       // One broken endpoint never hides the others: keep its last snapshot, say why.
       this._sessionsErrors.set(url, describeServerError(error));
@@ -194,7 +185,10 @@ export class CapacityModel {
 
   private _onSettingsChanged(): void {
     this._readSettings();
-    this._poll.frequency = { ...this._poll.frequency, interval: this._values.refreshInterval * 1000 };
+    this._poll.frequency = {
+      ...this._poll.frequency,
+      interval: this._values.refreshInterval * 1000
+    };
     this._changed.emit();
     if (this._started) {
       void this._poll.refresh();
@@ -202,7 +196,8 @@ export class CapacityModel {
   }
 
   private _readSettings(): void {
-    const composite = (this._settings?.composite ?? {}) as Partial<ICapacitySettings>;
+    const composite = (this._settings?.composite ??
+      {}) as Partial<ICapacitySettings>;
     this._values = { ...DEFAULT_SETTINGS, ...composite };
   }
 
@@ -210,14 +205,11 @@ export class CapacityModel {
   private _values: ICapacitySettings = DEFAULT_SETTINGS;
   private _poll: Poll;
   private _started = false;
-  private _visible = false;
   private _document: IEndpointsDocument | null = null;
   private _serverError: string | null = null;
   private _snapshots = new Map<string, ISessionsSnapshot>();
   private _sessionsErrors = new Map<string, string>();
-  private _notifiedEpisodes = new Set<number>();
   private _changed = new Signal<this, void>(this);
-  private _starvationDetected = new Signal<this, IStarvationEvent>(this);
 }
 
 /** What to tell the user when our own server route fails. */

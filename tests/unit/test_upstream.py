@@ -1,0 +1,199 @@
+"""The upstream client: no wedge after cancellations, time on the wire only, bounded paging and
+bodies, and errors that never echo an upstream body."""
+
+import asyncio
+import socket
+import time
+
+import pytest
+from aiohttp import web
+from fake_upstream import hang, livy_pages, reply, serve
+
+from jupyterlab_livy_capacity.config import Endpoint
+from jupyterlab_livy_capacity.upstream import Http, HttpSettings, LivyClient, UpstreamError
+
+MIB = 1024 * 1024
+
+
+async def ok(request):
+    return reply({"ok": True})
+
+
+def session(i, **extra):
+    return {"id": i, "state": "idle", "kind": "pyspark", **extra}
+
+
+async def test_cancelled_queued_requests_leave_the_client_usable():
+    """Hundreds of requests to a hanging host, queued and on the wire, all cancelled (as a refresh's
+    deadline does), three times over: the next request to that server and a Livy listing succeed."""
+    http = Http(HttpSettings(connect_timeout=1, request_timeout=30, max_per_host=8))
+    try:
+        async with serve({"/hang": hang, "/ok": ok, "/sessions": livy_pages([session(1)])}) as base:
+            for _ in range(3):
+                tasks = [asyncio.ensure_future(http.get_json(f"{base}/hang")) for _ in range(300)]
+                await asyncio.sleep(0.2)
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                assert await asyncio.wait_for(http.get_json(f"{base}/ok"), 2) == {"ok": True}
+            listing = await asyncio.wait_for(LivyClient(http, Endpoint("livy", base)).list_all(), 2)
+            assert [s["id"] for s in listing.items] == [1]
+    finally:
+        await http.close()
+
+
+async def test_cancelled_connects_do_not_wedge_other_hosts():
+    """Requests cancelled while still connecting (a host whose listen backlog is full) must not
+    take connection slots that other hosts need (encode/httpcore#1093)."""
+    with socket.socket() as stuck:
+        stuck.bind(("127.0.0.1", 0))
+        stuck.listen(0)  # never accepted: after the backlog fills, connects hang
+        stuck_url = f"http://127.0.0.1:{stuck.getsockname()[1]}/x"
+        http = Http(HttpSettings(connect_timeout=30, request_timeout=30))
+        try:
+            async with serve({"/ok": ok}) as base:
+                for _ in range(3):
+                    tasks = [asyncio.ensure_future(http.get_json(stuck_url)) for _ in range(100)]
+                    await asyncio.sleep(0.2)
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                assert await asyncio.wait_for(http.get_json(f"{base}/ok"), 2) == {"ok": True}
+        finally:
+            await http.close()
+
+
+async def test_timeout_counts_time_on_the_wire_not_time_queued():
+    """60 requests of 0.3 s each through 8 slots take ~2.4 s in all, yet none may time out at 1 s."""
+    async def slow(request):
+        await asyncio.sleep(0.3)
+        return reply({})
+
+    http = Http(HttpSettings(connect_timeout=1, request_timeout=1, max_per_host=8))
+    try:
+        async with serve({"/slow": slow}) as base:
+            results = await asyncio.gather(*(http.get_json(f"{base}/slow") for _ in range(60)),
+                                           return_exceptions=True)
+        assert results == [{}] * 60
+    finally:
+        await http.close()
+
+
+@pytest.mark.parametrize("sessions, total, warning", [
+    ([session(i) for i in range(150)], 10**9, "returned an empty page"),  # total larger than what pages give
+    ([session(i) for i in range(5)], 10**9, "already listed"),  # the same page whatever `from` says
+])
+async def test_paging_stops_and_says_why(sessions, total, warning):
+    seen = []
+    pages = livy_pages(sessions, total, seen)
+    if warning == "already listed":
+        async def pages(request, inner=pages):  # noqa: F811 - Livy ignoring `from`
+            seen.append(request.path_qs)
+            return reply({"from": 0, "total": total, "sessions": sessions})
+    http = Http()
+    try:
+        async with serve({"/sessions": pages}) as base:
+            started = time.monotonic()
+            listing = await LivyClient(http, Endpoint("livy", base)).list_all()
+        assert time.monotonic() - started < 5
+        assert sorted(s["id"] for s in listing.items) == [s["id"] for s in sessions]
+        assert any(warning in w for w in listing.warnings), listing.warnings
+        assert len(seen) <= LivyClient.MAX_ITEMS // LivyClient.PAGE_SIZE
+    finally:
+        await http.close()
+
+
+async def test_paging_stops_at_the_hard_cap():
+    endless = [session(i) for i in range(LivyClient.MAX_ITEMS + 500)]
+    http = Http()
+    try:
+        async with serve({"/sessions": livy_pages(endless)}) as base:
+            listing = await LivyClient(http, Endpoint("livy", base)).list_all()
+        assert len(listing.items) == LivyClient.MAX_ITEMS
+        assert listing.warnings == [f"Livy reports {len(endless)} sessions; only the first "
+                                    f"{LivyClient.MAX_ITEMS} are listed."]
+    finally:
+        await http.close()
+
+
+async def test_first_page_then_the_rest_concurrently():
+    in_flight, most, order = 0, 0, []
+
+    async def pages(request):
+        nonlocal in_flight, most
+        order.append(int(request.query["from"]))
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        start = int(request.query["from"])
+        return reply({"from": start, "total": 450, "sessions": [session(i) for i in range(start, min(start + 100, 450))]})
+
+    http = Http()
+    try:
+        async with serve({"/sessions": pages}) as base:
+            listing = await LivyClient(http, Endpoint("livy", base)).list_all()
+        assert len(listing.items) == 450 and listing.warnings == []
+        assert order[0] == 0 and sorted(order[1:]) == [100, 200, 300, 400] and most == 4
+    finally:
+        await http.close()
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_bodies_larger_than_the_limit_are_not_read(chunked):
+    async def huge(request):
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        if chunked:
+            response.enable_chunked_encoding()
+        else:
+            response.content_length = 17 * MIB
+        await response.prepare(request)
+        for _ in range(17):
+            await response.write(b" " * MIB)
+        return response
+
+    http = Http()
+    try:
+        async with serve({"/huge": huge}) as base:
+            with pytest.raises(UpstreamError) as info:
+                await http.get_json(f"{base}/huge")
+        assert info.value.kind == "too_large" and "16 MiB" in info.value.message
+    finally:
+        await http.close()
+
+
+@pytest.mark.parametrize("status, body, content_type, shown, hidden", [
+    (200, "<html>private page</html>", "text/html", "expected JSON, got text/html, 25 bytes", "private"),
+    (500, "<html>stack trace</html>", "text/html", "HTTP 500 (text/html, 24 bytes)", "stack"),
+    (404, '{"msg": "Session \'7\' not found."}', "application/json", "HTTP 404: Session '7' not found.", None),
+])
+async def test_errors_never_echo_an_unexpected_body(status, body, content_type, shown, hidden):
+    async def answer(request):
+        return web.Response(status=status, text=body, content_type=content_type)
+
+    http = Http()
+    try:
+        async with serve({"/x": answer}) as base:
+            with pytest.raises(UpstreamError) as info:
+                await http.get_json(f"{base}/x")
+        assert shown in info.value.message
+        assert hidden is None or hidden not in str(info.value)
+    finally:
+        await http.close()
+
+
+async def test_non_finite_numbers_from_upstream_become_null():
+    async def nan(request):
+        return web.Response(text='{"a": NaN, "b": Infinity, "c": 1e999, "d": 1.5}', content_type="application/json")
+
+    http = Http()
+    try:
+        async with serve({"/x": nan}) as base:
+            assert await http.get_json(f"{base}/x") == {"a": None, "b": None, "c": None, "d": 1.5}
+    finally:
+        await http.close()
+
+
+async def test_userinfo_never_appears_in_errors():
+    error = UpstreamError("unreachable", "http://alice:s3cret@127.0.0.1:9/x", "down")
+    assert "s3cret" not in str(error) and error.url == "http://127.0.0.1:9/x"
