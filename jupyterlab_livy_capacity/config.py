@@ -456,9 +456,10 @@ def cluster_url(value: Any) -> str:
     return url if parts.scheme in ("http", "https") and parts.hostname else ""
 
 
-def read_lab_settings(path: Path) -> dict[str, ClusterUrls]:
-    """Cluster URLs per Livy endpoint URL from the extension's JupyterLab settings file (JSON5, as
-    JupyterLab writes it). A missing or unreadable file means none: the panel still works."""
+def read_lab_settings(path: Path) -> dict[str, dict[str, Any]]:
+    """Each Livy endpoint's details (by normalized URL) from the extension's JupyterLab settings
+    file (JSON5, as JupyterLab writes it). A missing or unreadable file means none: the panel
+    still works."""
     try:
         data = json5.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
@@ -466,12 +467,12 @@ def read_lab_settings(path: Path) -> dict[str, ClusterUrls]:
     endpoints = data.get("endpoints") if isinstance(data, dict) else None
     if not isinstance(endpoints, dict):
         return {}
-    return {
-        normalize_url(str(url)): ClusterUrls(cluster_url(details.get("sparkMasterUrl")),
-                                             cluster_url(details.get("yarnResourceManagerUrl")))
-        for url, details in endpoints.items()
-        if isinstance(details, dict)
-    }
+    return {normalize_url(str(url)): details for url, details in endpoints.items() if isinstance(details, dict)}
+
+
+def cluster_urls_of(details: Mapping[str, Any]) -> ClusterUrls:
+    """The usable cluster URLs of one endpoint's details."""
+    return ClusterUrls(*(cluster_url(details.get(name)) for name in CLUSTER_URL_FIELDS))
 
 
 T = TypeVar("T")

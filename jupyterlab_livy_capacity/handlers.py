@@ -13,15 +13,18 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError
-from traitlets import Dict, Float, List, Unicode
+from traitlets import Dict, Enum, Float, List, Unicode
 from traitlets.config import Configurable
 
 from . import __version__
-from .config import (CLUSTER_URL_FIELDS, ClusterUrls, ConfigWatcher, Endpoint, FileWatcher, cluster_url,
-                     lab_settings_path, normalize_url, read_lab_settings, without_userinfo)
+from .config import (ClusterUrls, ConfigWatcher, Endpoint, FileWatcher, cluster_urls_of, lab_settings_path,
+                     normalize_url, read_lab_settings, without_userinfo)
 from .configwriter import MAX_CAP, ConfigWriteError, apply_max_executors, plan_max_executors
+from .discovery import GLUE_MODES, EndpointDiscovery
 from .fairshare import StarvationTracker
+from .glue import GlueDiscovery
 from .kernels import KernelOwnership
+from .rmdiscovery import RmDiscovery
 from .sessions import SessionCollector
 from .upstream import Http, HttpSettings, LivyClient, UpstreamError
 
@@ -50,6 +53,15 @@ class LivyCapacity(Configurable):
         help="Hosts besides the Livy host and the cluster URLs' hosts whose URLs the server may read when "
         "Livy or the Spark master reports them (Spark UIs on YARN node managers, standalone workers).",
     ).tag(config=True)
+    glue_discovery = Enum(
+        GLUE_MODES, "auto",
+        help="Find the Glue dev endpoint behind each Livy URL with boto3's default credentials (needs the [aws] "
+        "extra): auto asks AWS when the Livy host is not this machine or a dev endpoint name is set; on "
+        "always; off never.",
+    ).tag(config=True)
+    glue_ttl = Float(600.0, help="Seconds a Glue dev endpoint answer is reused (AWS calls per hour = 3600 / this).").tag(
+        config=True)
+    aws_region = Unicode("", help="AWS region for Glue discovery; default: boto3's region chain.").tag(config=True)
 
 
 def strict_json(value: Any) -> str:
@@ -93,13 +105,15 @@ class BaseHandler(APIHandler):
                                  f"config {config.path}.")
         return endpoint
 
+    def lab_settings(self, endpoint: Endpoint) -> dict[str, Any]:
+        """The endpoint's details in the user's JupyterLab settings (Settings Editor → Spark Capacity)."""
+        return self.settings["livy_capacity_lab_settings"].current().get(endpoint.url or "", {})
+
     def cluster_urls(self, endpoint: Endpoint) -> ClusterUrls:
         """The endpoint's cluster URLs from the server config, else from the user's JupyterLab settings."""
         configured = self.settings["livy_capacity_settings"].cluster_urls
         server_side = next((v for k, v in configured.items() if normalize_url(str(k)) == endpoint.url), None)
-        if isinstance(server_side, dict):
-            return ClusterUrls(*(cluster_url(server_side.get(name)) for name in CLUSTER_URL_FIELDS))
-        return self.settings["livy_capacity_lab_settings"].current().get(endpoint.url or "", ClusterUrls())
+        return cluster_urls_of(server_side if isinstance(server_side, dict) else self.lab_settings(endpoint))
 
     def number_argument(self, name, default, kind, minimum, maximum):
         text = self.get_query_argument(name, "")
@@ -134,12 +148,16 @@ class SessionsHandler(BaseHandler):
                                      "from c.LivyCapacity.cluster_urls.")
         share = self.number_argument("starvationShare", 0.8, float, 0.01, 1.0)
         cluster_executors = self.number_argument("clusterExecutors", None, int, 1, MAX_CAP)
-        cluster = self.cluster_urls(endpoint)
-        snapshot = await self.collector.snapshot(endpoint, cluster.spark_master, cluster.yarn)
+        configured = self.cluster_urls(endpoint)
+        discovery: EndpointDiscovery = self.settings["livy_capacity_discovery"]
+        yarn_url, discovered = discovery.resolve(endpoint.url or "", self.lab_settings(endpoint), configured)
+        snapshot = await self.collector.snapshot(endpoint, configured.spark_master, yarn_url)
+        discovery.observe(endpoint.url or "", snapshot, "" if configured.yarn else yarn_url)
         if cluster_executors is None:
             cluster_executors = (snapshot.get("cluster") or {}).get("maxExecutors")
         starvation = self.starvation.observe(endpoint.url, snapshot["sessions"], cluster_executors, share)
-        self.finish_json({**snapshot, "clusterExecutors": cluster_executors, "starvation": starvation})
+        self.finish_json({**snapshot, "clusterExecutors": cluster_executors, "starvation": starvation,
+                          "discovery": discovered})
 
     @tornado.web.authenticated
     @authorized
@@ -224,6 +242,11 @@ class LivyCapacityApp(ExtensionApp):
         web_app.settings["livy_capacity_collector"] = SessionCollector(
             self.http, owners, ttl=settings.snapshot_ttl, trusted_hosts=settings.trusted_hosts)
         web_app.settings["livy_capacity_starvation"] = StarvationTracker()
+        web_app.settings["livy_capacity_discovery"] = EndpointDiscovery(
+            RmDiscovery(self.http.get_json, timeout=min(2.0, settings.request_timeout)),
+            GlueDiscovery(ttl=settings.glue_ttl, region=settings.aws_region or None,
+                          connect_timeout=settings.connect_timeout, read_timeout=settings.request_timeout),
+            settings.glue_discovery, settings.trusted_hosts)
         self.handlers.extend([
             (url_path_join(NAMESPACE, "endpoints"), EndpointsHandler),
             (url_path_join(NAMESPACE, "sessions"), SessionsHandler),
