@@ -50,8 +50,54 @@ export const GLUE_WORKER_TYPES: Record<string, IWorkerType> = {
   }
 };
 
-/** The smallest Glue dev endpoint: 2 workers (or DPUs). */
+/** The smallest Glue dev endpoint: 2 workers (or DPUs); schema/plugin.json says the same. */
 export const MIN_GLUE_COUNT = 2;
+
+function glueType(workerType: string): IWorkerType {
+  const type = Object.prototype.hasOwnProperty.call(
+    GLUE_WORKER_TYPES,
+    workerType
+  )
+    ? GLUE_WORKER_TYPES[workerType]
+    : undefined;
+  if (!type) {
+    throw new Error(
+      `workerType "${workerType}" is not a Glue dev endpoint worker type; use one of ${Object.keys(
+        GLUE_WORKER_TYPES
+      ).join(', ')}`
+    );
+  }
+  return type;
+}
+
+/**
+ * Workers (DPUs for Standard) a Glue dev endpoint needs so that `users` sessions get
+ * `executorsPerUser` executors each. AWS's sizing: users × (executors + 1) slots (one per
+ * session for its driver), that is the smallest count whose max executors reach slots − 1.
+ */
+export function workersNeeded(
+  workerType: string,
+  users: number,
+  executorsPerUser: number
+): number {
+  for (const [name, value] of [
+    ['users', users],
+    ['executorsPerUser', executorsPerUser]
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(
+        `${name} must be a whole number of at least 1, not ${value}`
+      );
+    }
+  }
+  const type = glueType(workerType);
+  const needed = users * (executorsPerUser + 1) - 1;
+  let count = MIN_GLUE_COUNT;
+  while (type.maxExecutors(count) < needed) {
+    count++;
+  }
+  return count;
+}
 
 function capacity(
   maxExecutors: number,
@@ -71,16 +117,7 @@ function capacity(
 
 /** Capacity of a Glue dev endpoint; throws an Error naming the bad field and accepted values. */
 export function glueCapacity(workerType: string, count: number): ICapacity {
-  const type = Object.prototype.hasOwnProperty.call(GLUE_WORKER_TYPES, workerType)
-    ? GLUE_WORKER_TYPES[workerType]
-    : undefined;
-  if (!type) {
-    throw new Error(
-      `workerType "${workerType}" is not a Glue dev endpoint worker type; use one of ${Object.keys(
-        GLUE_WORKER_TYPES
-      ).join(', ')}`
-    );
-  }
+  const type = glueType(workerType);
   if (!Number.isInteger(count) || count < MIN_GLUE_COUNT) {
     throw new Error(
       `numberOfWorkers must be a whole number of ${type.unit} of at least ${MIN_GLUE_COUNT} for ${workerType}, not ${count}`
@@ -104,14 +141,32 @@ export interface ICustomCluster {
 /** Capacity of a cluster sized by hand; throws an Error naming the bad field. */
 export function customCapacity(cluster: ICustomCluster): ICapacity {
   const rules: [keyof ICustomCluster, boolean, string][] = [
-    ['executors', Number.isInteger(cluster.executors) && cluster.executors >= 1, 'a whole number of at least 1'],
-    ['executorCores', Number.isInteger(cluster.executorCores) && cluster.executorCores >= 1, 'a whole number of at least 1'],
-    ['executorMemoryGiB', isPositive(cluster.executorMemoryGiB), 'a number of GiB above 0'],
-    ['driverMemoryGiB', isPositive(cluster.driverMemoryGiB), 'a number of GiB above 0']
+    [
+      'executors',
+      Number.isInteger(cluster.executors) && cluster.executors >= 1,
+      'a whole number of at least 1'
+    ],
+    [
+      'executorCores',
+      Number.isInteger(cluster.executorCores) && cluster.executorCores >= 1,
+      'a whole number of at least 1'
+    ],
+    [
+      'executorMemoryGiB',
+      isPositive(cluster.executorMemoryGiB),
+      'a number of GiB above 0'
+    ],
+    [
+      'driverMemoryGiB',
+      isPositive(cluster.driverMemoryGiB),
+      'a number of GiB above 0'
+    ]
   ];
   for (const [field, ok, accepted] of rules) {
     if (!ok) {
-      throw new Error(`custom.${field} must be ${accepted}, not ${cluster[field]}`);
+      throw new Error(
+        `custom.${field} must be ${accepted}, not ${cluster[field]}`
+      );
     }
   }
   return capacity(
@@ -147,7 +202,9 @@ export type CapacityResult =
   | { kind: 'invalid'; problems: IProblem[] };
 
 /** The capacity an endpoint's settings entry describes, or what is missing or wrong in it. */
-export function capacityFromDetails(details: IEndpointDetails | undefined): CapacityResult {
+export function capacityFromDetails(
+  details: IEndpointDetails | undefined
+): CapacityResult {
   if (!details || !details.clusterKind) {
     return { kind: 'missing' };
   }
@@ -155,13 +212,19 @@ export function capacityFromDetails(details: IEndpointDetails | undefined): Capa
   for (const field of ['sparkMasterUrl', 'yarnResourceManagerUrl'] as const) {
     const url = details[field];
     if (url && !/^https?:\/\/[^/\s]+/.test(url)) {
-      problems.push({ field, message: `${field} must be an http:// or https:// URL, not "${url}"` });
+      problems.push({
+        field,
+        message: `${field} must be an http:// or https:// URL, not "${url}"`
+      });
     }
   }
   try {
     let result: ICapacity;
     if (details.clusterKind === 'glue') {
-      result = glueCapacity(details.workerType ?? '', details.numberOfWorkers ?? NaN);
+      result = glueCapacity(
+        details.workerType ?? '',
+        details.numberOfWorkers ?? NaN
+      );
     } else if (details.clusterKind === 'custom') {
       const custom = details.custom ?? {};
       result = customCapacity({
@@ -171,9 +234,13 @@ export function capacityFromDetails(details: IEndpointDetails | undefined): Capa
         driverMemoryGiB: custom.driverMemoryGiB ?? NaN
       });
     } else {
-      throw new Error(`clusterKind must be "glue" or "custom", not "${details.clusterKind}"`);
+      throw new Error(
+        `clusterKind must be "glue" or "custom", not "${details.clusterKind}"`
+      );
     }
-    return problems.length ? { kind: 'invalid', problems } : { kind: 'capacity', capacity: result };
+    return problems.length
+      ? { kind: 'invalid', problems }
+      : { kind: 'capacity', capacity: result };
   } catch (error) {
     const message = (error as Error).message;
     problems.unshift({ field: message.split(/[ .]/)[0], message });

@@ -1,13 +1,21 @@
 /**
- * The text of the "Check Spark capacity" answer, per endpoint. Pure: translation comes in as a
- * function so this tests without JupyterLab.
+ * The text of the "Check Spark capacity" answer, per endpoint, from the same view model the panel
+ * renders. Pure: translation comes in as a function so this tests without JupyterLab.
  */
-import { CapacityResult } from './capacity';
-import { newSessionOutlook, recommendCap, workersNeeded } from './fairshare';
-import { IEndpoint, ISessionsSnapshot } from './types';
-import { formatMemory, formatNumber, heldExecutors, livyLabel, sessionRows, topHolders } from './viewmodel';
-
-export type Translate = (msg: string, ...args: (string | number)[]) => string;
+import { workersNeeded } from './capacity';
+import {
+  fairShareCap,
+  MAX_EXECUTORS_KEY,
+  newSessionOutlook,
+  recommendCap
+} from './fairshare';
+import {
+  formatMemory,
+  formatNumber,
+  IEndpointView,
+  topHolders,
+  Translate
+} from './viewmodel';
 
 export interface ICheckSection {
   title: string;
@@ -15,10 +23,7 @@ export interface ICheckSection {
 }
 
 export interface ICheckInput {
-  endpoint: IEndpoint;
-  capacity: CapacityResult;
-  snapshot: ISessionsSnapshot | null;
-  clusterExecutors: number | null;
+  view: IEndpointView;
   /** True when the active notebook's kernel talks to this endpoint. */
   active: boolean;
   expectedSessions: number;
@@ -26,8 +31,12 @@ export interface ICheckInput {
 }
 
 export function checkSection(input: ICheckInput, __: Translate): ICheckSection {
-  const { endpoint, capacity, snapshot, clusterExecutors } = input;
-  const title = (endpoint.url ?? endpoint.id) + (input.active ? ' ' + __('(active notebook)') : '');
+  const { view } = input;
+  const { endpoint, capacity, snapshot } = view;
+  const executors = view.clusterExecutors;
+  const title =
+    (endpoint.url ?? endpoint.id) +
+    (input.active ? ' ' + __('(active notebook)') : '');
   if (endpoint.errors.length) {
     return { title, lines: endpoint.errors.map(e => e.message) };
   }
@@ -44,33 +53,56 @@ export function checkSection(input: ICheckInput, __: Translate): ICheckSection {
       )
     );
   } else if (capacity.kind === 'missing') {
-    lines.push(__('Capacity unknown: endpoint details not given (Settings Editor → Spark Capacity).'));
+    lines.push(
+      __(
+        'Capacity unknown: endpoint details not given (Settings Editor → Spark Capacity).'
+      )
+    );
   } else {
     lines.push(...capacity.problems.map(p => p.message));
   }
+  const settings = view.settings.map(([k, v]) => `${k}=${v}`);
+  lines.push(
+    __(
+      'Settings SparkMagic sends: %1',
+      settings.length ? settings.join(', ') : __('none (cluster defaults)')
+    )
+  );
   const s = endpoint.sessionSettings;
-  const settings = [
-    s.executorMemory && `executorMemory=${s.executorMemory}`,
-    s.executorCores !== null && `executorCores=${s.executorCores}`,
-    s.driverMemory && `driverMemory=${s.driverMemory}`,
-    ...Object.entries(s.dynamicAllocation).map(([k, v]) => `${k}=${v}`)
-  ].filter(Boolean);
-  lines.push(__('Settings SparkMagic sends: %1', settings.length ? settings.join(', ') : __('none (cluster defaults)')));
   if (s.maxExecutorsUnset) {
-    lines.push(__('maxExecutors is unset: one session can take the whole cluster.'));
+    lines.push(
+      __('maxExecutors is unset: one session can take the whole cluster.')
+    );
   }
   if (!snapshot) {
-    lines.push(__('Live usage: not loaded yet.'));
+    lines.push(view.problem ?? __('Live usage: not loaded yet.'));
     return { title, lines };
   }
-  if (snapshot.error) {
-    lines.push(snapshot.error.message + (snapshot.stale ? ' ' + __('(figures below are stale)') : ''));
-  }
-  const held = heldExecutors(snapshot.sessions);
-  const memory = snapshot.sessions.reduce((sum, x) => sum + (x.usage.memoryMiB ?? 0), 0);
-  if (clusterExecutors) {
-    const outlook = newSessionOutlook(clusterExecutors, held, s.maxExecutorsUnset ? null : Number(s.dynamicAllocation['spark.dynamicAllocation.maxExecutors']));
-    lines.push(__('Live: %1 of %2 executors held, %3 free; %4 of executor memory held.', held, clusterExecutors, outlook.free, formatMemory(memory)));
+  if (view.problem) {
+    lines.push(
+      __('Live usage is missing: %1', view.problem) +
+        (view.old ? ' ' + __('(the sessions below are old)') : '')
+    );
+  } else if (executors) {
+    const memory = snapshot.sessions.reduce(
+      (sum, x) => sum + (x.usage.memoryMiB ?? 0),
+      0
+    );
+    const cap = Number(s.dynamicAllocation[MAX_EXECUTORS_KEY]);
+    const outlook = newSessionOutlook(
+      executors,
+      view.held,
+      s.maxExecutorsUnset || !Number.isFinite(cap) ? null : cap
+    );
+    lines.push(
+      __(
+        'Live: %1 of %2 executors held, %3 free; %4 of executor memory held.',
+        view.held,
+        executors,
+        outlook.free,
+        formatMemory(memory)
+      )
+    );
     if (input.active) {
       lines.push(
         outlook.wouldWait
@@ -78,17 +110,46 @@ export function checkSection(input: ICheckInput, __: Translate): ICheckSection {
           : __('A new session now could get %1 executors.', outlook.couldGet)
       );
     }
-    const r = recommendCap(clusterExecutors, snapshot.sessions.length, input.expectedSessions);
-    lines.push(__('Fair share: maxExecutors = %1 (%2 executors / %3 sessions).', r.cap, r.maxExecutors, r.sessions));
+    const r = recommendCap(
+      executors,
+      snapshot.sessions.length,
+      input.expectedSessions
+    );
+    lines.push(
+      __(
+        'Fair share: maxExecutors = %1 (%2 executors / %3 sessions).',
+        r.cap,
+        r.maxExecutors,
+        r.sessions
+      )
+    );
   } else {
-    lines.push(__('Live: %1 executors held by %2 sessions; cluster size unknown.', held, snapshot.sessions.length));
+    lines.push(
+      __(
+        'Live: %1 executors held by %2 sessions; cluster size unknown.',
+        view.held,
+        snapshot.sessions.length
+      )
+    );
   }
-  const top = topHolders(sessionRows(snapshot.sessions, clusterExecutors), 3);
+  const top = view.problem ? [] : topHolders(view.rows, 3);
   if (top.length) {
-    lines.push(__('Most held: %1', top.map(r => `${r.notebook ?? r.owner} (${livyLabel(r.session)}): ${r.executors}`).join('; ')));
+    lines.push(
+      __(
+        'Most held: %1',
+        top.map(r => `${r.name} (${r.livy}): ${r.executors}`).join('; ')
+      )
+    );
   }
-  if (input.workerType && input.expectedSessions > 0 && capacity.kind === 'capacity') {
-    const perUser = Math.max(1, Math.floor(capacity.capacity.maxExecutors / input.expectedSessions));
+  if (
+    input.workerType &&
+    input.expectedSessions > 0 &&
+    capacity.kind === 'capacity'
+  ) {
+    const perUser = fairShareCap(
+      capacity.capacity.maxExecutors,
+      input.expectedSessions
+    );
     lines.push(
       __(
         'Sizing: %1 users × %2 executors each need %3 %4 workers.',

@@ -1,7 +1,7 @@
 /**
  * Sharing a cluster fairly: the fair-share cap, endpoint sizing, idle holders and the outlook of
- * a new session. Pure (no JupyterLab imports) so it tests in isolation. The server computes
- * starvation episodes with the same rules (jupyterlab_livy_capacity/fairshare.py).
+ * a new session. Pure (no JupyterLab imports) so it tests in isolation. The server decides
+ * starvation episodes (jupyterlab_livy_capacity/fairshare.py); Glue sizing lives in capacity.ts.
  */
 
 /** The Spark conf key that caps one session's executors under dynamic allocation. */
@@ -63,39 +63,6 @@ export function configureSnippet(cap: number): string {
   return `%%configure -f\n${JSON.stringify({
     conf: { [MAX_EXECUTORS_KEY]: String(cap) }
   })}`;
-}
-
-/**
- * Workers (DPUs for Standard) a Glue dev endpoint needs so that `users` sessions get
- * `executorsPerUser` executors each. AWS's sizing: NumberOfWorkers = users × (executors + 1)
- * for G.1X/G.2X (one slot per session for its driver). Standard gives (DPU − 1) × 2 − 1
- * executors, so it needs the smallest DPU count giving the same users × (executors + 1) − 1.
- */
-export function workersNeeded(
-  workerType: string,
-  users: number,
-  executorsPerUser: number
-): number {
-  for (const [name, value] of [
-    ['users', users],
-    ['executorsPerUser', executorsPerUser]
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`${name} must be a whole number of at least 1, not ${value}`);
-    }
-  }
-  const slots = users * (executorsPerUser + 1);
-  switch (workerType) {
-    case 'G.1X':
-    case 'G.2X':
-      return Math.max(2, slots);
-    case 'Standard':
-      return Math.max(2, Math.ceil(slots / 2) + 1);
-    default:
-      throw new Error(
-        `workerType must be one of Standard, G.1X, G.2X, not "${workerType}"`
-      );
-  }
 }
 
 export interface IHeldSession {

@@ -1,19 +1,62 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, refreshIcon, ToolbarButtonComponent, UseSignal } from '@jupyterlab/ui-components';
+import {
+  ReactWidget,
+  refreshIcon,
+  ToolbarButtonComponent,
+  UseSignal
+} from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { CapacityView } from './components/CapacityView';
+import { HistoryContext } from './components/HistoryChart';
 import { IEndpointActions } from './components/EndpointCard';
+import { HistoryStore } from './historystore';
 import { sparkCapacityIcon } from './icons';
 import { CapacityModel } from './model';
+import { IPanelView, panelView, Translate } from './viewmodel';
 
-/** The "Spark Capacity" sidebar: re-renders on every model change, polls only while shown. */
+/** The view model of everything the model holds now. */
+export function modelView(
+  model: CapacityModel,
+  trans: TranslationBundle
+): IPanelView {
+  const settings = model.settings;
+  return panelView(
+    {
+      document: model.document,
+      serverError: model.serverError,
+      details: url => model.details(url),
+      snapshot: url => model.snapshot(url),
+      sessionsError: url => model.sessionsError(url),
+      expectedSessions: settings.expectedConcurrentSessions,
+      idleThresholdMinutes: settings.idleThresholdMinutes,
+      refreshIntervalSeconds: settings.refreshInterval,
+      now: new Date()
+    },
+    translate(trans)
+  );
+}
+
+const translators = new WeakMap<TranslationBundle, Translate>();
+
+/** One stable Translate per bundle, so the view model's label cache holds across refreshes. */
+export function translate(trans: TranslationBundle): Translate {
+  let __ = translators.get(trans);
+  if (!__) {
+    __ = (msg, ...args) => trans.__(msg, ...args);
+    translators.set(trans, __);
+  }
+  return __;
+}
+
+/** The "Spark Capacity" sidebar: re-renders on every model change. */
 export class CapacityPanel extends ReactWidget {
   constructor(
     private _model: CapacityModel,
     private _actions: IEndpointActions,
-    private _trans: TranslationBundle
+    private _trans: TranslationBundle,
+    private _history: HistoryStore | null = null
   ) {
     super();
     this.id = 'livy-capacity-panel';
@@ -40,7 +83,7 @@ export class CapacityPanel extends ReactWidget {
     const trans = this._trans;
     return (
       <>
-        <div className="jp-LivyCapacity-header">
+        <div className="jp-LivyCapacity-header jp-Toolbar">
           <h2>{trans.__('Spark Capacity')}</h2>
           <ToolbarButtonComponent
             icon={refreshIcon}
@@ -48,9 +91,17 @@ export class CapacityPanel extends ReactWidget {
             onClick={() => void this._model.refresh()}
           />
         </div>
-        <UseSignal signal={this._model.changed}>
-          {() => <CapacityView model={this._model} actions={this._actions} trans={trans} />}
-        </UseSignal>
+        <HistoryContext.Provider value={this._history}>
+          <UseSignal signal={this._model.changed}>
+            {() => (
+              <CapacityView
+                view={modelView(this._model, trans)}
+                actions={this._actions}
+                trans={trans}
+              />
+            )}
+          </UseSignal>
+        </HistoryContext.Provider>
       </>
     );
   }

@@ -30,12 +30,7 @@ export interface IEndpoint {
 }
 
 export type ConfigStatus =
-  | 'ok'
-  | 'missing'
-  | 'empty'
-  | 'invalid_json'
-  | 'unreadable'
-  | 'not_object';
+  'ok' | 'missing' | 'empty' | 'invalid_json' | 'unreadable' | 'not_object';
 
 export interface IEndpointsDocument {
   config: {
@@ -54,6 +49,8 @@ export interface IUsage {
   executors: number | null;
   cores: number | null;
   memoryMiB: number | null;
+  /** YARN's pending container requests: executors the session asked for and waits for. */
+  waitingExecutors?: number | null;
   error: string | null;
 }
 
@@ -121,6 +118,8 @@ export interface ISessionsSnapshot {
   clusterExecutors: number | null;
   starvation: IStarvation | null;
   sessions: ILivySession[];
+  /** Incomplete data the user should know about, e.g. Livy paging truncated. */
+  warnings?: string[];
 }
 
 export interface ICapPreview {
@@ -130,4 +129,46 @@ export interface ICapPreview {
   before: string | null;
   after: string;
   backup: string;
+}
+
+/** GET /livy-capacity/history: columnar, every per-sample list aligned with samples.at. */
+export interface IHistoryHolder {
+  label: string;
+  type: 'session' | 'batch' | 'other';
+  name: string | null;
+  notebook: string | null;
+  owner: string | null;
+  executors: number[];
+  waiting: number[];
+  /** Sample indices where it waited to start. */
+  starting: number[];
+  executorHours: number;
+  gibHours: number;
+  memoryUnknown: boolean;
+}
+
+export interface IHistoryTotal {
+  /** "notebook:<path>", "owner:<name>" or "holder:<key>". */
+  key: string;
+  label: string;
+  notebook: string | null;
+  owner: string | null;
+  holders: string[];
+  executorHours: number;
+  gibHours: number;
+  memoryUnknown: boolean;
+}
+
+export interface IHistoryReport {
+  endpoint: string;
+  window: { from: string; to: string; minutes: number };
+  maxGapSeconds: number;
+  minIntervalSeconds: number;
+  samples: {
+    at: string[];
+    seconds: number[];
+    clusterExecutors: (number | null)[];
+  };
+  holders: Record<string, IHistoryHolder>;
+  totals: IHistoryTotal[];
 }

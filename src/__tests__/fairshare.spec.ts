@@ -3,8 +3,7 @@ import {
   fairShareCap,
   idleHolders,
   newSessionOutlook,
-  recommendCap,
-  workersNeeded
+  recommendCap
 } from '../fairshare';
 
 describe('fairShareCap', () => {
@@ -50,34 +49,36 @@ describe('configureSnippet', () => {
   });
 });
 
-describe('workersNeeded', () => {
-  it("matches AWS's sizing matrix for G types", () => {
-    expect(workersNeeded('G.1X', 3, 5)).toBe(18);
-    expect(workersNeeded('G.2X', 10, 5)).toBe(60);
-    expect(workersNeeded('G.1X', 50, 5)).toBe(300);
-  });
-  it('gives Standard enough DPUs for the same executor slots', () => {
-    const dpus = workersNeeded('Standard', 3, 5);
-    expect((dpus - 1) * 2 - 1).toBeGreaterThanOrEqual(3 * 6 - 1);
-    expect((dpus - 2) * 2 - 1).toBeLessThan(3 * 6 - 1);
-  });
-  it('rejects bad input by name', () => {
-    expect(() => workersNeeded('G.9X', 1, 1)).toThrow(/workerType.*Standard, G.1X, G.2X/);
-    expect(() => workersNeeded('G.1X', 0, 1)).toThrow(/users/);
-    expect(() => workersNeeded('G.1X', 1, 1.5)).toThrow(/executorsPerUser/);
-  });
-});
-
 describe('idleHolders', () => {
   const now = new Date('2026-11-24T12:00:00Z');
   it('flags idle sessions past the threshold that still hold executors', () => {
     const holders = idleHolders(
       [
-        { key: 'session-1', state: 'idle', idleSince: '2026-11-24T11:30:00Z', executors: 3 },
-        { key: 'session-2', state: 'idle', idleSince: '2026-11-24T11:50:00Z', executors: 2 },
-        { key: 'session-3', state: 'idle', idleSince: '2026-11-24T11:00:00Z', executors: 0 },
+        {
+          key: 'session-1',
+          state: 'idle',
+          idleSince: '2026-11-24T11:30:00Z',
+          executors: 3
+        },
+        {
+          key: 'session-2',
+          state: 'idle',
+          idleSince: '2026-11-24T11:50:00Z',
+          executors: 2
+        },
+        {
+          key: 'session-3',
+          state: 'idle',
+          idleSince: '2026-11-24T11:00:00Z',
+          executors: 0
+        },
         { key: 'session-4', state: 'busy', idleSince: null, executors: 4 },
-        { key: 'session-5', state: 'idle', idleSince: '2026-11-24T11:40:00Z', executors: 1 }
+        {
+          key: 'session-5',
+          state: 'idle',
+          idleSince: '2026-11-24T11:40:00Z',
+          executors: 1
+        }
       ],
       now,
       15
@@ -91,11 +92,23 @@ describe('idleHolders', () => {
 
 describe('newSessionOutlook', () => {
   it('a new session gets what is free, up to its cap', () => {
-    expect(newSessionOutlook(9, 5)).toEqual({ free: 4, couldGet: 4, wouldWait: false });
-    expect(newSessionOutlook(9, 5, 2)).toEqual({ free: 4, couldGet: 2, wouldWait: false });
+    expect(newSessionOutlook(9, 5)).toEqual({
+      free: 4,
+      couldGet: 4,
+      wouldWait: false
+    });
+    expect(newSessionOutlook(9, 5, 2)).toEqual({
+      free: 4,
+      couldGet: 2,
+      wouldWait: false
+    });
   });
   it('waits when the cluster is full', () => {
-    expect(newSessionOutlook(9, 9, 3)).toEqual({ free: 0, couldGet: 0, wouldWait: true });
+    expect(newSessionOutlook(9, 9, 3)).toEqual({
+      free: 0,
+      couldGet: 0,
+      wouldWait: true
+    });
     expect(newSessionOutlook(9, 12).free).toBe(0);
   });
 });

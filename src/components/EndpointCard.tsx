@@ -1,338 +1,445 @@
 import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  settingsIcon
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { CapacityResult, ICapacity } from '../capacity';
-import { configureSnippet, idleHolders, IRecommendation } from '../fairshare';
-import { IEndpoint, ISessionsSnapshot } from '../types';
-import {
-  age,
-  barSegments,
-  formatDuration,
-  formatMemory,
-  formatNumber,
-  ISessionRow,
-  sessionRows,
-  livyLabel,
-  SOURCE_LABELS
-} from '../viewmodel';
+import { configureSnippet, IRecommendation } from '../fairshare';
+import { formatNumber, IEndpointView } from '../viewmodel';
+import { Age } from './Age';
+import { HistorySection } from './HistoryChart';
+import { HolderList, IRowActions } from './HolderList';
 
-/** "session-3" -> "Livy session 3". */
-function keyLabel(key: string): string {
-  const [type, id] = key.split('-');
-  return livyLabel({ type, id: Number(id) });
-}
-
-export interface IEndpointActions {
-  openSettings(): void;
-  openNotebook(path: string): void;
-  kill(endpoint: string, row: ISessionRow): void;
+export interface IEndpointActions extends IRowActions {
+  openSettings(url: string): void;
   copySnippet(text: string): void;
   insertSnippet(text: string): void;
   applyCap(recommendation: IRecommendation): void;
 }
 
 export interface IEndpointCardProps {
-  endpoint: IEndpoint;
-  capacity: CapacityResult;
-  snapshot: ISessionsSnapshot | null;
-  sessionsError: string | null;
-  clusterExecutors: number | null;
-  recommendation: IRecommendation | null;
-  idleThresholdMinutes: number;
-  now: Date;
+  view: IEndpointView;
   actions: IEndpointActions;
   trans: TranslationBundle;
 }
 
-/** One endpoint of the SparkMagic config: its settings, capacity, and live sessions. */
+/** One endpoint of the SparkMagic config: who holds what, then the settings behind it. */
 export function EndpointCard(props: IEndpointCardProps): JSX.Element {
-  const { endpoint, trans } = props;
-  if (endpoint.errors.length) {
+  const { view, trans } = props;
+  const { endpoint } = view;
+  const __ = trans.__.bind(trans);
+  const url = endpoint.url ?? '';
+  if (view.status === 'invalid') {
     return (
-      <section className="jp-LivyCapacity-card jp-mod-invalid" data-testid="endpoint-card" data-endpoint={endpoint.id}>
-        <h3 className="jp-LivyCapacity-cardTitle">{endpoint.url ?? endpoint.id}</h3>
-        <Problems problems={endpoint.errors} kind="error" />
-        <p className="jp-LivyCapacity-hint">{trans.__('Fix this entry in the SparkMagic config; the other endpoints keep working.')}</p>
+      <section
+        className="jp-LivyCapacity-card jp-mod-invalid"
+        data-testid="endpoint-card"
+        data-endpoint={endpoint.id}
+      >
+        <h3 className="jp-LivyCapacity-cardTitle" title={endpoint.id}>
+          {endpoint.url ?? endpoint.id}
+        </h3>
+        <Problems messages={endpoint.errors.map(e => e.message)} kind="error" />
+        <p className="jp-LivyCapacity-hint">
+          {__(
+            'Fix this entry in the SparkMagic config; the other endpoints keep working.'
+          )}
+        </p>
       </section>
     );
   }
+  const snapshot = view.snapshot;
   return (
-    <section className="jp-LivyCapacity-card" data-testid="endpoint-card" data-endpoint={endpoint.url ?? ''}>
-      <h3 className="jp-LivyCapacity-cardTitle" title={endpoint.url ?? ''}>{endpoint.url}</h3>
-      <dl className="jp-LivyCapacity-facts">
-        <dt>{trans.__('Auth')}</dt>
-        <dd>{endpoint.auth}{endpoint.username ? ` (${endpoint.username})` : ''}</dd>
-        <dt>{trans.__('Kernels')}</dt>
-        <dd>{endpoint.kernels.join(', ')}</dd>
-        {endpoint.customHeaderNames.length > 0 && (
-          <>
-            <dt>{trans.__('Custom headers')}</dt>
-            <dd>{endpoint.customHeaderNames.join(', ')}</dd>
-          </>
-        )}
-      </dl>
-      <Problems problems={endpoint.warnings} kind="warning" />
-      <CapacitySection {...props} />
-      <SessionSettings {...props} />
-      <LiveSection {...props} />
+    <section
+      className={`jp-LivyCapacity-card jp-mod-${view.status}`}
+      data-testid="endpoint-card"
+      data-endpoint={url}
+      data-status={view.status}
+    >
+      <div className="jp-LivyCapacity-cardHead">
+        <h3 className="jp-LivyCapacity-cardTitle" title={url}>
+          {url}
+        </h3>
+        <button
+          className="jp-LivyCapacity-icon"
+          title={__('Endpoint details of %1 (Settings Editor)', url)}
+          aria-label={__('Endpoint details')}
+          onClick={() => props.actions.openSettings(url)}
+        >
+          <settingsIcon.react tag="span" />
+        </button>
+      </div>
+      <p
+        className="jp-LivyCapacity-line jp-LivyCapacity-hint"
+        title={endpoint.kernels.join(', ')}
+      >
+        {[
+          snapshot?.livyVersion ? `Livy ${snapshot.livyVersion}` : null,
+          endpoint.auth + (endpoint.username ? ` (${endpoint.username})` : ''),
+          endpoint.kernels.join(', ')
+        ]
+          .filter(Boolean)
+          .join(' · ')}
+      </p>
+      <Summary {...props} />
+      <Problems messages={view.warnings} kind="warning" />
+      {view.starvation && (
+        <p
+          className="jp-LivyCapacity-warning"
+          data-testid="starvation"
+          role="alert"
+        >
+          {view.starvation}
+        </p>
+      )}
+      {view.rows.length > 0 && (
+        <HolderList
+          endpoint={url}
+          rows={view.rows}
+          old={view.old}
+          actions={props.actions}
+          trans={trans}
+        />
+      )}
+      {view.idle.length > 0 && (
+        <ul className="jp-LivyCapacity-idle" data-testid="idle-holders">
+          {view.idle.map(h => (
+            <li key={h.key}>
+              {__(
+                '%1 idle for %2 min and holds %3 executors.',
+                h.name,
+                Math.floor(h.idleMinutes),
+                h.executors
+              )}{' '}
+              {h.row?.notebook ? (
+                <button
+                  className="jp-mod-styled jp-mod-warn jp-LivyCapacity-small"
+                  onClick={() => h.row && props.actions.kill(url, h.row)}
+                >
+                  {__('Reclaim')}
+                </button>
+              ) : (
+                __('Contact %1.', h.row?.owner ?? __('its owner'))
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <HistorySection endpoint={url} trans={trans} />
+      <Settings {...props} />
+      {snapshot && !view.problem && (
+        <p className="jp-LivyCapacity-hint jp-LivyCapacity-line">
+          {__('Updated')} <Age since={snapshot.fetchedAt} /> {__('ago')}
+        </p>
+      )}
     </section>
   );
 }
 
-function Problems(props: { problems: { field: string; message: string }[]; kind: 'error' | 'warning' }): JSX.Element | null {
-  if (!props.problems.length) {
-    return null;
-  }
-  return (
-    <ul className={`jp-LivyCapacity-problems jp-mod-${props.kind}`} data-testid={`${props.kind}s`}>
-      {props.problems.map(p => (
-        <li key={p.field + p.message}>{p.message}</li>
-      ))}
-    </ul>
-  );
-}
-
-function CapacitySection(props: IEndpointCardProps): JSX.Element {
-  const { capacity, trans, snapshot } = props;
-  if (capacity.kind === 'missing') {
-    const live = snapshot?.cluster;
+/** The answer first: the bar and its legend, or why figures are missing. */
+function Summary(props: IEndpointCardProps): JSX.Element {
+  const { view, trans } = props;
+  const __ = trans.__.bind(trans);
+  const status = view.status;
+  const capacityLine = (() => {
+    const c = view.capacity;
+    if (c.kind === 'invalid') {
+      return (
+        <div
+          className="jp-LivyCapacity-capacity"
+          data-testid="capacity-invalid"
+        >
+          <Problems messages={c.problems.map(p => p.message)} kind="error" />
+          <button
+            className="jp-mod-styled jp-LivyCapacity-small"
+            onClick={() => props.actions.openSettings(view.endpoint.url ?? '')}
+          >
+            {__('Fix endpoint details')}
+          </button>
+        </div>
+      );
+    }
+    if (c.kind === 'missing') {
+      return (
+        <div
+          className="jp-LivyCapacity-capacity"
+          data-testid="capacity-missing"
+        >
+          <p className="jp-LivyCapacity-hint">
+            {view.clusterExecutors
+              ? __(
+                  'Cluster size %1 executors, read live.',
+                  view.clusterExecutors
+                )
+              : __(
+                  'Cluster size unknown: say what cluster is behind this endpoint.'
+                )}
+          </p>
+          <button
+            className="jp-mod-styled jp-mod-accept jp-LivyCapacity-small"
+            data-testid="open-settings"
+            onClick={() => props.actions.openSettings(view.endpoint.url ?? '')}
+          >
+            {__('Enter endpoint details')}
+          </button>
+        </div>
+      );
+    }
+    const k = c.capacity;
     return (
-      <div className="jp-LivyCapacity-capacity jp-mod-missing" data-testid="capacity-missing">
-        <p>
-          {trans.__('Endpoint details not given yet: tell the panel what cluster is behind this endpoint.')}
-          {live && !live.error && live.maxExecutors
-            ? ' ' + trans.__('Live from the %1: %2 executors.', SOURCE_LABELS[live.source], live.maxExecutors)
-            : ''}
+      <p
+        className="jp-LivyCapacity-hint jp-LivyCapacity-line"
+        data-testid="capacity"
+        title={__(
+          '%1 executors of %2 GiB and %3 cores; %4 GiB driver memory per session',
+          k.maxExecutors,
+          formatNumber(k.executorMemoryGiB),
+          k.executorCores,
+          formatNumber(k.driverMemoryGiB)
+        )}
+      >
+        {__('Capacity')}{' '}
+        <b data-testid="capacity-executors">{k.maxExecutors}</b>{' '}
+        {__('executors')} ·{' '}
+        <span data-testid="capacity-memory">
+          {__('%1 GiB total', formatNumber(k.totalExecutorMemoryGiB))}
+        </span>{' '}
+        · {__('%1 cores', k.totalExecutorCores)}
+      </p>
+    );
+  })();
+  if (status === 'loading') {
+    return (
+      <>
+        <p className="jp-LivyCapacity-hint" data-testid="sessions-loading">
+          {__('Asking Livy for its sessions…')}
         </p>
-        <button className="jp-mod-styled jp-mod-accept" onClick={props.actions.openSettings} data-testid="open-settings">
-          {trans.__('Enter endpoint details')}
-        </button>
-      </div>
+        {capacityLine}
+      </>
     );
   }
-  if (capacity.kind === 'invalid') {
+  if (view.problem) {
+    const title =
+      status === 'auth'
+        ? __('Livy needs other credentials: live figures are missing.')
+        : status === 'server-error'
+          ? __(
+              'The Jupyter server could not ask Livy: live figures are missing.'
+            )
+          : __('Livy is not answering: live figures are missing.');
     return (
-      <div className="jp-LivyCapacity-capacity jp-mod-invalid" data-testid="capacity-invalid">
-        <Problems problems={capacity.problems} kind="error" />
-        <button className="jp-mod-styled" onClick={props.actions.openSettings}>
-          {trans.__('Fix endpoint details')}
-        </button>
-      </div>
-    );
-  }
-  return <CapacityFigures capacity={capacity.capacity} trans={trans} />;
-}
-
-export function CapacityFigures(props: { capacity: ICapacity; trans: TranslationBundle }): JSX.Element {
-  const { capacity: c, trans } = props;
-  return (
-    <dl className="jp-LivyCapacity-facts jp-LivyCapacity-capacity" data-testid="capacity">
-      <dt>{trans.__('Executors')}</dt>
-      <dd data-testid="capacity-executors">{c.maxExecutors}</dd>
-      <dt>{trans.__('Executor memory')}</dt>
-      <dd data-testid="capacity-memory">
-        {trans.__('%1 GiB total (%2 GiB each)', formatNumber(c.totalExecutorMemoryGiB), formatNumber(c.executorMemoryGiB))}
-      </dd>
-      <dt>{trans.__('Executor cores')}</dt>
-      <dd>{trans.__('%1 total (%2 each)', c.totalExecutorCores, c.executorCores)}</dd>
-      <dt>{trans.__('Driver memory')}</dt>
-      <dd>{trans.__('%1 GiB per session', formatNumber(c.driverMemoryGiB))}</dd>
-    </dl>
-  );
-}
-
-function SessionSettings(props: IEndpointCardProps): JSX.Element {
-  const { endpoint, trans } = props;
-  const s = endpoint.sessionSettings;
-  const fields: [string, unknown][] = [
-    ['driverMemory', s.driverMemory],
-    ['executorMemory', s.executorMemory],
-    ['executorCores', s.executorCores],
-    ['numExecutors', s.numExecutors],
-    ...Object.entries(s.dynamicAllocation)
-  ];
-  const set = fields.filter(([, v]) => v !== null && v !== undefined);
-  return (
-    <details className="jp-LivyCapacity-settings" open={s.maxExecutorsUnset}>
-      <summary>{trans.__('Session settings SparkMagic sends')}</summary>
-      {s.maxExecutorsUnset && (
-        <p className="jp-LivyCapacity-warning" data-testid="max-executors-unset">
-          {trans.__('spark.dynamicAllocation.maxExecutors is unset: one session can take the whole cluster.')}
-        </p>
-      )}
-      {set.length ? (
-        <dl className="jp-LivyCapacity-facts">
-          {set.map(([k, v]) => (
-            <React.Fragment key={k}>
-              <dt>{k}</dt>
-              <dd>{String(v)}</dd>
-            </React.Fragment>
-          ))}
-        </dl>
-      ) : (
-        <p className="jp-LivyCapacity-hint">{trans.__('None set: the cluster defaults apply.')}</p>
-      )}
-    </details>
-  );
-}
-
-function LiveSection(props: IEndpointCardProps): JSX.Element {
-  const { snapshot, trans, now, clusterExecutors } = props;
-  if (props.sessionsError) {
-    return <p className="jp-LivyCapacity-error" data-testid="sessions-error">{props.sessionsError}</p>;
-  }
-  if (!snapshot) {
-    return <p className="jp-LivyCapacity-hint">{trans.__('Loading live sessions…')}</p>;
-  }
-  const rows = sessionRows(snapshot.sessions, clusterExecutors);
-  const segments = barSegments(rows, clusterExecutors);
-  const idle = idleHolders(
-    snapshot.sessions.map(s => ({ key: s.key, state: s.state, idleSince: s.idleSince, executors: s.usage.executors })),
-    now,
-    props.idleThresholdMinutes
-  );
-  const starving = new Set([snapshot.starvation?.holder, ...(snapshot.starvation?.waiting ?? [])]);
-  return (
-    <div className="jp-LivyCapacity-live">
-      {snapshot.error && (
-        <p className="jp-LivyCapacity-error" data-testid="livy-error">
-          {snapshot.stale
-            ? trans.__('%1 Showing data from %2 (stale).', snapshot.error.message, new Date(snapshot.lastSuccessAt ?? '').toLocaleTimeString())
-            : snapshot.error.message}
-        </p>
-      )}
-      {snapshot.starvation && (
-        <p className="jp-LivyCapacity-warning" data-testid="starvation">
-          {trans.__(
-            '%1 holds %2 of %3 executors while %4 waits.',
-            keyLabel(snapshot.starvation.holder),
-            snapshot.starvation.held,
-            snapshot.starvation.clusterExecutors,
-            snapshot.starvation.waiting.map(keyLabel).join(', ')
+      <>
+        <div
+          className="jp-LivyCapacity-message"
+          data-testid={
+            status === 'server-error' ? 'sessions-error' : 'livy-error'
+          }
+          role="alert"
+        >
+          <p>
+            <b>{title}</b>
+          </p>
+          <p>{view.problem}</p>
+          {view.old && (
+            <p>
+              {__('Greyed below: the sessions as Livy last listed them,')}{' '}
+              <Age since={view.dataAt} /> {__('ago.')}
+            </p>
           )}
+        </div>
+        {capacityLine}
+      </>
+    );
+  }
+  const total = view.clusterExecutors;
+  return (
+    <>
+      {status === 'stale' && (
+        <p className="jp-LivyCapacity-warning" data-testid="stale">
+          {__('Stale: these figures are from')} <Age since={view.dataAt} />{' '}
+          {__('ago.')}
         </p>
       )}
-      {segments.length > 0 && (
-        <div className="jp-LivyCapacity-bar" data-testid="capacity-bar" role="img" aria-label={segments.map(s => s.label).join('; ')}>
-          {segments.map(s => (
-            <span
-              key={s.key}
-              className={`jp-LivyCapacity-segment ${s.key === 'free' ? 'jp-mod-free' : s.ours ? 'jp-mod-ours' : 'jp-mod-other'}`}
-              style={{ flexGrow: s.fraction }}
-              title={s.label}
-            />
-          ))}
+      <p data-testid="held">
+        {status === 'empty'
+          ? __('No live sessions: every executor is free.')
+          : total
+            ? __(
+                '%1 of %2 executors held, %3 free',
+                view.held,
+                total,
+                view.free ?? 0
+              )
+            : __('%1 executors held; cluster size unknown', view.held)}
+        {view.waiting > 0 && (
+          <span className="jp-LivyCapacity-waitingText">
+            {' · '}
+            {__('waiting for %1 more', view.waiting)}
+          </span>
+        )}
+      </p>
+      {view.segments.length > 0 && (
+        <>
+          <div
+            className="jp-LivyCapacity-bar"
+            data-testid="capacity-bar"
+            role="img"
+            aria-label={view.segments.map(s => s.title).join('; ')}
+          >
+            {view.segments.map(s => (
+              <span
+                key={s.key}
+                className={`jp-LivyCapacity-segment jp-mod-${s.kind} jp-mod-c${s.colour ?? 'x'}`}
+                style={{ flexGrow: s.fraction }}
+                title={s.title}
+              />
+            ))}
+          </div>
+          <p className="jp-LivyCapacity-legend" aria-hidden="true">
+            {view.held > 0 && (
+              <span>
+                <span className="jp-LivyCapacity-chip jp-mod-c0" />{' '}
+                {__('held (colour of its row)')}
+              </span>
+            )}
+            <span>
+              <span className="jp-LivyCapacity-chip jp-mod-free" /> {__('free')}
+            </span>
+            {view.waiting > 0 && (
+              <span>
+                <span className="jp-LivyCapacity-chip jp-mod-waiting" />{' '}
+                {__('waiting')}
+              </span>
+            )}
+          </p>
+        </>
+      )}
+      {capacityLine}
+    </>
+  );
+}
+
+/** SparkMagic's session settings: one line, details on demand. */
+function Settings(props: IEndpointCardProps): JSX.Element {
+  const { view, trans } = props;
+  const __ = trans.__.bind(trans);
+  const [open, setOpen] = React.useState(false);
+  const r = view.recommendation;
+  const Caret = (open ? caretDownIcon : caretRightIcon).react;
+  return (
+    <div className="jp-LivyCapacity-settings">
+      <button
+        className="jp-LivyCapacity-toggle"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+        data-testid="settings-toggle"
+      >
+        <Caret tag="span" />
+        {view.maxExecutorsUnset ? (
+          <span
+            className="jp-LivyCapacity-warning"
+            data-testid="max-executors-unset"
+          >
+            {__('No maxExecutors: one session can take all')}
+          </span>
+        ) : (
+          <span>{__('Session settings SparkMagic sends')}</span>
+        )}
+      </button>
+      {open && (
+        <div className="jp-LivyCapacity-settingsBody">
+          {view.settings.length ? (
+            <dl className="jp-LivyCapacity-facts">
+              {view.settings.map(([k, v]) => (
+                <React.Fragment key={k}>
+                  <dt title={k}>
+                    {k.replace('spark.dynamicAllocation.', '…')}
+                  </dt>
+                  <dd>{v}</dd>
+                </React.Fragment>
+              ))}
+            </dl>
+          ) : (
+            <p className="jp-LivyCapacity-hint">
+              {__('None set: the cluster defaults apply.')}
+            </p>
+          )}
         </div>
       )}
-      <h4 className="jp-LivyCapacity-subtitle">
-        {trans._n('%1 live session', '%1 live sessions', rows.length)}
-        {snapshot.livyVersion ? ` · Livy ${snapshot.livyVersion}` : ''}
-      </h4>
-      {rows.length > 0 && (
-        <table className="jp-LivyCapacity-sessions" data-testid="sessions">
-          <thead>
-            <tr>
-              <th>{trans.__('Notebook / owner')}</th>
-              <th>{trans.__('Livy')}</th>
-              <th>{trans.__('State')}</th>
-              <th title={trans.__('Executors held (cap)')}>{trans.__('Exec.')}</th>
-              <th>{trans.__('Cores')}</th>
-              <th>{trans.__('Memory')}</th>
-              <th>{trans.__('Age')}</th>
-              <th>{trans.__('Share')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(row => (
-              <SessionRow key={row.session.key} row={row} {...props} starving={starving.has(row.session.key)} />
-            ))}
-          </tbody>
-        </table>
-      )}
-      {idle.length > 0 && (
-        <ul className="jp-LivyCapacity-idle" data-testid="idle-holders">
-          {idle.map(h => {
-            const row = rows.find(r => r.session.key === h.key);
-            return (
-              <li key={h.key}>
-                {trans.__('%1 idle for %2 and holds %3 executors.', keyLabel(h.key), formatDuration(h.idleMinutes * 60000), h.executors)}{' '}
-                {row?.notebook ? (
-                  <button className="jp-mod-styled jp-mod-warn" onClick={() => props.actions.kill(snapshot.endpoint, row)}>
-                    {trans.__('Reclaim')}
-                  </button>
-                ) : (
-                  trans.__('Contact %1.', row?.owner ?? trans.__('its owner'))
-                )}
-              </li>
-            );
-          })}
-        </ul>
-      )}
-      {props.recommendation && <Recommendation {...props} recommendation={props.recommendation} />}
-      <p className="jp-LivyCapacity-hint">{trans.__('Updated %1', age(snapshot.fetchedAt, now))}</p>
+      {r && <Recommendation {...props} recommendation={r} />}
     </div>
   );
 }
 
-function SessionRow(props: IEndpointCardProps & { row: ISessionRow; starving: boolean }): JSX.Element {
-  const { row, trans, now, snapshot } = props;
-  const s = row.session;
-  const cap = s.caps.maxExecutors ?? s.caps.numExecutors;
-  return (
-    <tr className={`${row.notebook ? 'jp-mod-ours' : 'jp-mod-other'}${props.starving ? ' jp-mod-starving' : ''}`} data-testid="session-row" data-livy-key={s.key}>
-      <td>
-        {row.notebook ? (
-          <a href="#" onClick={e => { e.preventDefault(); props.actions.openNotebook(row.notebook as string); }} title={row.notebook}>
-            {row.notebook}
-          </a>
-        ) : (
-          <span title={trans.__('Not a kernel of this Jupyter server')}>{row.owner}</span>
-        )}
-      </td>
-      <td title={livyLabel(s)}>{s.type === 'batch' ? `b${s.id}` : s.id}</td>
-      <td>{s.state}</td>
-      <td title={[SOURCE_LABELS[s.usage.source], s.usage.error].filter(Boolean).join(': ')} data-testid="executors">
-        {s.usage.executors ?? '?'}
-        {cap !== null ? ` (≤${cap})` : ''}
-      </td>
-      <td>{s.usage.cores ?? '–'}</td>
-      <td>{formatMemory(s.usage.memoryMiB)}</td>
-      <td>{age(s.startedAt, now)}</td>
-      <td>{row.share === null ? '–' : `${Math.round(row.share * 100)}%`}</td>
-      <td className="jp-LivyCapacity-actions">
-        {s.sparkUiUrl && <a href={s.sparkUiUrl} target="_blank" rel="noreferrer">{trans.__('Spark UI')}</a>}{' '}
-        {s.driverLogUrl && <a href={s.driverLogUrl} target="_blank" rel="noreferrer">{trans.__('Log')}</a>}{' '}
-        <button className="jp-mod-styled jp-mod-warn jp-LivyCapacity-kill" data-testid="kill" title={trans.__('Kill %1', livyLabel(s))}
-          onClick={() => snapshot && props.actions.kill(snapshot.endpoint, row)}>
-          {trans.__('Kill')}
-        </button>
-      </td>
-    </tr>
-  );
-}
-
-function Recommendation(props: IEndpointCardProps & { recommendation: IRecommendation }): JSX.Element {
+function Recommendation(
+  props: IEndpointCardProps & { recommendation: IRecommendation }
+): JSX.Element {
   const { recommendation: r, trans } = props;
+  const __ = trans.__.bind(trans);
   const snippet = configureSnippet(r.cap);
   return (
-    <details className="jp-LivyCapacity-recommendation" data-testid="recommendation">
-      <summary>{trans.__('Recommended cap: maxExecutors = %1', r.cap)}</summary>
+    <details
+      className="jp-LivyCapacity-recommendation"
+      data-testid="recommendation"
+    >
+      <summary>{__('Recommended cap: maxExecutors = %1', r.cap)}</summary>
       <p>
-        {trans.__(
+        {__(
           '%1 executors shared by %2 concurrent sessions (%3) gives each at most %4.',
           r.maxExecutors,
           r.sessions,
-          r.sessionsSource === 'live' ? trans.__('the live count') : trans.__('from settings'),
+          r.sessionsSource === 'live'
+            ? __('the live count')
+            : __('from settings'),
           r.cap
         )}
       </p>
-      <pre className="jp-LivyCapacity-snippet" data-testid="snippet">{snippet}</pre>
-      <button className="jp-mod-styled" data-testid="copy-snippet" onClick={() => props.actions.copySnippet(snippet)}>{trans.__('Copy')}</button>{' '}
-      <button className="jp-mod-styled" onClick={() => props.actions.insertSnippet(snippet)}>{trans.__('Insert into notebook')}</button>{' '}
-      <button className="jp-mod-styled jp-mod-accept" data-testid="apply-cap" onClick={() => props.actions.applyCap(r)}>
-        {trans.__('Apply to SparkMagic config…')}
-      </button>
+      <pre className="jp-LivyCapacity-snippet" data-testid="snippet">
+        {snippet}
+      </pre>
+      <div className="jp-LivyCapacity-buttons">
+        <button
+          className="jp-mod-styled jp-LivyCapacity-small"
+          data-testid="copy-snippet"
+          onClick={() => props.actions.copySnippet(snippet)}
+        >
+          {__('Copy')}
+        </button>
+        <button
+          className="jp-mod-styled jp-LivyCapacity-small"
+          onClick={() => props.actions.insertSnippet(snippet)}
+        >
+          {__('Insert into notebook')}
+        </button>
+        <button
+          className="jp-mod-styled jp-mod-accept jp-LivyCapacity-small"
+          data-testid="apply-cap"
+          onClick={() => props.actions.applyCap(r)}
+        >
+          {__('Apply to config…')}
+        </button>
+      </div>
     </details>
+  );
+}
+
+function Problems(props: {
+  messages: string[];
+  kind: 'error' | 'warning';
+}): JSX.Element | null {
+  if (!props.messages.length) {
+    return null;
+  }
+  return (
+    <ul
+      className={`jp-LivyCapacity-problems jp-mod-${props.kind}`}
+      data-testid={`${props.kind}s`}
+    >
+      {props.messages.map(m => (
+        <li key={m}>{m}</li>
+      ))}
+    </ul>
   );
 }

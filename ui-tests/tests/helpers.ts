@@ -1,13 +1,55 @@
 /** Shared steps of the UI tests. */
+import * as path from 'path';
 
-/** Drags the left sidebar wider, as a user would to read the table. */
-export async function widenSidebar(page: any): Promise<void> {
-  const handle = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle').first();
-  const box = await handle.boundingBox();
-  if (box) {
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 300, box.y + box.height / 2, { steps: 5 });
-    await page.mouse.up();
+const PLUGIN = 'jupyterlab-livy-capacity:plugin';
+
+/** Screenshots land in a git-ignored folder; `npm run screenshots` copies chosen ones to docs/. */
+export const SHOTS = path.join(__dirname, '..', 'test-results', 'screenshots');
+
+/** Sets one setting through JupyterLab's own settings registry (as the Settings Editor does). */
+export async function setSetting(
+  page: any,
+  key: string,
+  value: unknown
+): Promise<void> {
+  await page.evaluate(
+    async ([plugin, k, v]: [string, string, unknown]) => {
+      const registry: any = await (window as any).galata.getPlugin(
+        '@jupyterlab/apputils-extension:settings'
+      );
+      await registry.set(plugin, k, v);
+    },
+    [PLUGIN, key, value]
+  );
+}
+
+/** Opens the Spark Capacity sidebar at its default width and refreshes it. */
+export async function openPanel(page: any): Promise<any> {
+  await page.evaluate(async () => {
+    const app = (window as any).jupyterapp;
+    await app.commands.execute('livy-capacity:open');
+    void app.commands.execute('livy-capacity:refresh');
+  });
+  const panel = page.locator('#livy-capacity-panel');
+  await panel.waitFor();
+  return panel;
+}
+
+/**
+ * A screenshot into ui-tests/test-results/screenshots/<name>.png (git-ignored). Only
+ * `npm run screenshots` (UPDATE_DOCS_SCREENSHOTS=1) also writes the README's docs/<docs>.png.
+ */
+export async function shoot(
+  target: any,
+  name: string,
+  docs?: string
+): Promise<void> {
+  const page = typeof target.page === 'function' ? target.page() : target;
+  await page.mouse.move(0, 0);
+  await target.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  if (docs && process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
+    await target.screenshot({
+      path: path.join(__dirname, '..', '..', 'docs', `${docs}.png`)
+    });
   }
 }
