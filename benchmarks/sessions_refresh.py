@@ -1,120 +1,139 @@
-"""Time to refresh N sessions, and upstream requests per refresh, against a simulated slow upstream.
+"""Refresh of N sessions against a simulated YARN deployment, each goal of issue 11 printed with its
+limit and the ratio measured / limit (≤ 1 meets it), in the same run.
 
-The real local cluster hosts three sessions at most on this machine, so this benchmark serves N
-sessions from a synthetic Livy whose sessions point at a synthetic Spark UI that answers after a
-delay (a YARN-style deployment where every session has a Spark REST API). It prints figures; it
-asserts nothing.
+The simulated Livy, ResourceManager and Spark REST API (``tests/unit/fake_upstream.py``, real JSON
+shape, every request answered after ``--rtt-ms``) run in a child process, so the CPU measured here
+(``getrusage``: user + system time of this process) is Jupyter's alone. Three sources, as ``SessionCollector`` reads them:
 
-    .venv/bin/python benchmarks/sessions_refresh.py [--delay-ms 50] [--sizes 1,10,100]
+- Livy only: Livy reports no Spark UI and no cluster URL is configured;
+- YARN: the RM's one apps listing (and metrics) per refresh;
+- Spark REST: one ``/executors`` call per application, all through the RM's proxy (one origin).
+
+A refresh is timed as the request after ``invalidate`` sees it (the path a kill takes); the
+environments fetched after the first refresh are waited out first. Also timed: the first request on
+a cold server (it waits for Livy's listing only) and a request that arrives after the TTL (it waits
+for nothing). Asserts nothing.
+
+    .venv/bin/python benchmarks/sessions_refresh.py [--sessions 500] [--rtt-ms 50] [--refreshes 5] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import cProfile
+import math
+import resource
+import pstats
+import statistics
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simulated_upstream import simulated_upstream  # noqa: E402
 
 from jupyterlab_livy_capacity.config import Endpoint  # noqa: E402
 from jupyterlab_livy_capacity.sessions import SessionCollector  # noqa: E402
 from jupyterlab_livy_capacity.upstream import Http, HttpSettings  # noqa: E402
 
+SOURCES = {"Livy only": (False, False), "YARN RM": (True, True), "Spark REST": (True, False)}  # (spark UI, RM URL)
+CPU_LIMIT_MS_PER_SESSION = 0.2
+PROFILE_ORDER = "tottime"
+SPARK_REST_SLOTS = 32  # the issue's ⌈N/32⌉: Spark REST calls in flight to the RM proxy at once
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # the listen backlog: the default 5 drops concurrent SYNs (1 s retransmits)
+
+async def quiet(http: Http) -> None:
+    """Until requests in the background (Spark environments) stop."""
+    sent = -1
+    while sent != http.requests_sent:
+        sent = http.requests_sent
+        await asyncio.sleep(0.2)
 
 
-def serve(handler_fn) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+async def measure(source: str, sessions: int, rtt: float, refreshes: int, profile: bool) -> dict[str, float]:
+    spark_ui, with_rm = SOURCES[source]
+    with simulated_upstream(sessions, rtt, spark_ui) as (livy_url, rm_url):
+        http = Http(HttpSettings(connect_timeout=5, request_timeout=30))
+        collector = SessionCollector(http, ttl=3600)
+        endpoint, yarn_url = Endpoint("bench", livy_url), rm_url if with_rm else ""
+        try:
+            started = time.perf_counter()
+            cold = await collector.snapshot(endpoint, yarn_url=yarn_url)
+            cold_s = time.perf_counter() - started
+            assert len(cold["sessions"]) == sessions and cold["error"] is None, cold["error"]
+            collector.invalidate(livy_url)
+            await collector.snapshot(endpoint, yarn_url=yarn_url)
+            await quiet(http)
 
-        def log_message(self, *args):
-            pass
+            walls, cpus, kernel_cpus, sent = [], [], [], http.requests_sent
+            profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not waits
+            for _ in range(refreshes):
+                collector.invalidate(livy_url)
+                wall, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+                if profiler:
+                    profiler.enable()
+                snapshot = await collector.snapshot(endpoint, yarn_url=yarn_url)
+                if profiler:
+                    profiler.disable()
+                spent = resource.getrusage(resource.RUSAGE_SELF)
+                cpus.append(spent.ru_utime + spent.ru_stime - cpu.ru_utime - cpu.ru_stime)
+                kernel_cpus.append(spent.ru_stime - cpu.ru_stime)  # mostly the loopback TCP stack
+                walls.append(time.perf_counter() - wall)
+            requests = (http.requests_sent - sent) / refreshes
+            assert not snapshot["partial"] and snapshot["error"] is None and len(snapshot["sessions"]) == sessions
+            usage = {row["usage"]["source"] for row in snapshot["sessions"]}
 
-        def do_GET(self):
-            body = json.dumps(handler_fn(self.path)).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            collector.ttl = 0  # every request after this one is past the TTL
+            started = time.perf_counter()
+            stale = await collector.snapshot(endpoint, yarn_url=yarn_url)
+            stale_s = time.perf_counter() - started
+            assert stale["refreshing"]
+            await collector.snapshot(endpoint, yarn_url=yarn_url)
+            await quiet(http)
+        finally:
+            await http.close()
+    if profiler:
+        print(f"\ncProfile (CPU time) of {refreshes} refreshes, {source}, {sessions} sessions, top 25 by own time:")
+        pstats.Stats(profiler).sort_stats(PROFILE_ORDER).print_stats(25)
+    return {"refresh": statistics.median(walls), "cpu": statistics.median(cpus),
+            "kernel cpu": statistics.median(kernel_cpus), "requests": requests,
+            "cold": cold_s, "cold partial": cold["partial"], "stale": stale_s, "usage": "/".join(sorted(usage))}
 
-    server = _Server(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+
+def row(goal: str, measured: float, limit: float, unit: str, note: str = "") -> str:
+    return f"{goal:<52} {measured:>9.1f} {unit:<3} {limit:>8.1f} {unit:<3} {measured / limit:>6.2f}  {note}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--delay-ms", type=float, default=50.0, help="latency of every Spark UI response")
-    parser.add_argument("--sizes", default="1,10,100")
+    parser.add_argument("--sessions", type=int, default=500)
+    parser.add_argument("--rtt-ms", type=float, default=50.0, help="latency of every upstream response")
+    parser.add_argument("--refreshes", type=int, default=5, help="timed refreshes per source (median)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the Spark REST refreshes")
     args = parser.parse_args()
-    delay = args.delay_ms / 1000
-    state = {"n": 0}
+    n, rtt = args.sessions, args.rtt_ms / 1000
+    results = {source: asyncio.run(measure(source, n, rtt, args.refreshes, args.profile and source == "Spark REST"))
+               for source in SOURCES}
 
-    def spark(path: str):
-        time.sleep(delay)
-        if path.endswith("/environment"):
-            return {"sparkProperties": [["spark.executor.memory", "4g"],
-                                        ["spark.dynamicAllocation.maxExecutors", "4"]]}
-        return [{"id": "driver", "isActive": True, "totalCores": 0},
-                {"id": "1", "isActive": True, "totalCores": 4}, {"id": "2", "isActive": True, "totalCores": 4}]
-
-    spark_server = serve(spark)
-    spark_url = f"http://127.0.0.1:{spark_server.server_address[1]}"
-
-    def livy(path: str):
-        time.sleep(delay)
-        if path.startswith("/batches"):
-            return {"from": 0, "total": 0, "sessions": []}
-        query = parse_qs(urlsplit(path).query)
-        start, size = int(query.get("from", ["0"])[0]), int(query.get("size", ["100"])[0])
-        ids = range(start, min(start + size, state["n"]))
-        return {"from": start, "total": state["n"], "sessions": [
-            {"id": i, "name": None, "appId": f"application_1_{i:04d}", "owner": "livy", "proxyUser": None,
-             "state": "idle", "kind": "pyspark",
-             "appInfo": {"sparkUiUrl": f"{spark_url}/proxy/application_1_{i:04d}", "driverLogUrl": None}}
-            for i in ids]}
-
-    livy_server = serve(livy)
-    endpoint = Endpoint(id="bench", url=f"http://127.0.0.1:{livy_server.server_address[1]}")
-
-    print(f"simulated upstream latency: {args.delay_ms:.0f} ms per response")
-    print(f"{'sessions':>8} {'first refresh (s)':>18} {'warm refresh (s)':>17} {'upstream requests':>18} "
-          f"{'cached read (ms)':>17}")
-
-    async def run() -> None:
-        for n in [int(s) for s in args.sizes.split(",")]:
-            state["n"] = n
-            http = Http(HttpSettings(connect_timeout=5, request_timeout=30))
-            collector = SessionCollector(http, ttl=0.0)
-            started = time.perf_counter()
-            snapshot = await collector.snapshot(endpoint)
-            first = time.perf_counter() - started
-            assert len(snapshot["sessions"]) == n and snapshot["error"] is None, snapshot["error"]
-            before = http.requests_sent
-            started = time.perf_counter()
-            await collector.snapshot(endpoint)  # /environment is cached per application by now
-            warm = time.perf_counter() - started
-            warm_requests = http.requests_sent - before
-            collector.ttl = 60.0
-            started = time.perf_counter()
-            for _ in range(100):  # 100 tabs polling within one interval share one snapshot
-                await collector.snapshot(endpoint)
-            cached_ms = (time.perf_counter() - started) * 1000 / 100
-            print(f"{n:>8} {first:>18.3f} {warm:>17.3f} {warm_requests:>18} {cached_ms:>17.3f}")
-
-    asyncio.run(run())
-    livy_server.shutdown()
-    spark_server.shutdown()
+    print(f"\n{n} sessions, {args.rtt_ms:g} ms per upstream request, median of {args.refreshes} refreshes; "
+          "ratio = measured / limit (≤ 1 meets the goal)")
+    print(f"{'goal':<52} {'measured':>13} {'limit':>12} {'ratio':>6}")
+    two_rtt = 2 * args.rtt_ms
+    for source, result in results.items():
+        rounds = 2 + (math.ceil(n / SPARK_REST_SLOTS) if source == "Spark REST" else 0)
+        note = f"{result['requests']:.0f} requests, usage {result['usage']}, CPU {result['cpu'] * 1000:.0f} ms"
+        print(row(f"refresh, {source}", result["refresh"] * 1000, 1.2 * rounds * args.rtt_ms, "ms", note))
+    spark = results["Spark REST"]
+    print(row("Jupyter CPU per session per refresh, Spark REST", spark["cpu"] * 1000 / n,
+              CPU_LIMIT_MS_PER_SESSION, "ms",
+              f"{spark['cpu'] * 1000:.0f} ms per refresh, {spark['kernel cpu'] * 1000:.0f} ms of it in the kernel"))
+    for source, result in results.items():
+        shown = "listing first, usage follows" if result["cold partial"] else "complete"
+        print(row(f"first request on a cold server, {source}", result["cold"] * 1000, 1.2 * two_rtt, "ms", shown))
+    print(row("request after the TTL (served stale, refresh behind)", max(r["stale"] for r in results.values()) * 1000,
+              1.0, "ms", "worst of the three sources"))
 
 
 if __name__ == "__main__":

@@ -456,18 +456,33 @@ def cluster_url(value: Any) -> str:
     return url if parts.scheme in ("http", "https") and parts.hostname else ""
 
 
-def read_lab_settings(path: Path) -> dict[str, dict[str, Any]]:
-    """Each Livy endpoint's details (by normalized URL) from the extension's JupyterLab settings
-    file (JSON5, as JupyterLab writes it). A missing or unreadable file means none: the panel
-    still works."""
+DEFAULT_STARVATION_SHARE = 0.8  # schema/plugin.json's default
+
+
+@dataclass
+class LabSettings:
+    """The extension's JupyterLab settings that decide on the server: each Livy endpoint's details
+    (by normalized URL) and the starvation share."""
+
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    starvation_share: float = DEFAULT_STARVATION_SHARE
+
+
+def read_lab_settings(path: Path) -> LabSettings:
+    """The settings file (JSON5, as JupyterLab writes it). A missing or unreadable file, or a value
+    out of the schema's range, means the defaults: the panel still works."""
     try:
         data = json5.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return {}
-    endpoints = data.get("endpoints") if isinstance(data, dict) else None
-    if not isinstance(endpoints, dict):
-        return {}
-    return {normalize_url(str(url)): details for url, details in endpoints.items() if isinstance(details, dict)}
+        return LabSettings()
+    if not isinstance(data, dict):
+        return LabSettings()
+    endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
+    share = data.get("starvationShare")
+    valid_share = isinstance(share, (int, float)) and not isinstance(share, bool) and 0.05 <= share <= 1
+    return LabSettings(
+        {normalize_url(str(url)): details for url, details in endpoints.items() if isinstance(details, dict)},
+        float(share) if valid_share else DEFAULT_STARVATION_SHARE)
 
 
 def cluster_urls_of(details: Mapping[str, Any]) -> ClusterUrls:

@@ -84,6 +84,20 @@ def glue_capacity(worker_type: str, count: Any) -> dict[str, int]:
     }
 
 
+def executors_from_details(details: Mapping[str, Any]) -> int | None:
+    """The cluster's executors from endpoint details (Settings Editor or Glue discovery shaped):
+    a Glue size by its worker type, a custom size as given; None when they do not say."""
+    kind = details.get("clusterKind")
+    if kind == "glue":
+        try:
+            return glue_capacity(str(details.get("workerType")), details.get("numberOfWorkers"))["maxExecutors"]
+        except ValueError:
+            return None
+    custom = details.get("custom")
+    executors = custom.get("executors") if kind == "custom" and isinstance(custom, Mapping) else None
+    return executors if isinstance(executors, int) and not isinstance(executors, bool) and executors >= 1 else None
+
+
 def sizing_of_dev_endpoint(dev_endpoint: Mapping[str, Any]) -> tuple[str, Any]:
     """(worker type, count) of a Glue ``DevEndpoint``. Endpoints created with DPUs only carry no
     WorkerType: they are Standard, and Standard is sized by NumberOfNodes (DPUs), not workers."""

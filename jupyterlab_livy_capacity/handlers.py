@@ -13,7 +13,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError
-from traitlets import Dict, Enum, Float, List, Unicode
+from traitlets import Dict, Enum, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
 from . import __version__
@@ -22,7 +22,8 @@ from .config import (ClusterUrls, ConfigWatcher, Endpoint, FileWatcher, cluster_
 from .configwriter import MAX_CAP, ConfigWriteError, apply_max_executors, plan_max_executors
 from .discovery import GLUE_MODES, EndpointDiscovery
 from .fairshare import StarvationTracker
-from .glue import GlueDiscovery
+from .glue import GlueDiscovery, executors_from_details
+from .history import History
 from .kernels import KernelOwnership
 from .rmdiscovery import RmDiscovery
 from .sessions import SessionCollector
@@ -31,7 +32,7 @@ from .upstream import Http, HttpSettings, LivyClient, UpstreamError
 NAMESPACE = "livy-capacity"
 AUTH_RESOURCE = "livy-capacity"
 # Query arguments earlier versions took from the browser; the server now reads them from its config.
-REMOVED_ARGUMENTS = ("sparkMasterUrl", "yarnUrl")
+REMOVED_ARGUMENTS = ("sparkMasterUrl", "yarnUrl", "clusterExecutors", "starvationShare")
 
 
 class LivyCapacity(Configurable):
@@ -42,6 +43,9 @@ class LivyCapacity(Configurable):
     snapshot_ttl = Float(
         5.0, help="Seconds a sessions snapshot is shared between browser tabs before it is refreshed."
     ).tag(config=True)
+    max_per_host = Int(
+        32, min=1, help="Upstream requests on the wire to one origin at once (Livy, the RM and its proxy); more "
+        "wait their turn without their timeout running.").tag(config=True)
     kernel_timeout = Float(3.0, help="Seconds to wait for a kernel to say which Livy session it holds.").tag(config=True)
     cluster_urls = Dict(
         help="Per Livy endpoint URL, the cluster web UIs the server may read for live figures, e.g. "
@@ -62,6 +66,9 @@ class LivyCapacity(Configurable):
     glue_ttl = Float(600.0, help="Seconds a Glue dev endpoint answer is reused (AWS calls per hour = 3600 / this).").tag(
         config=True)
     aws_region = Unicode("", help="AWS region for Glue discovery; default: boto3's region chain.").tag(config=True)
+    history_minutes = Float(
+        60.0, min=1.0, max=24 * 60.0, help="Minutes of executor history kept per endpoint (GET /livy-capacity/history), in memory."
+    ).tag(config=True)
 
 
 def strict_json(value: Any) -> str:
@@ -74,7 +81,10 @@ def strict_json(value: Any) -> str:
         if isinstance(item, (list, tuple)):
             return [finite(v) for v in item]
         return item
-    return json.dumps(finite(value), allow_nan=False)
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:  # rare: upstream JSON is decoded to finite numbers already; walk only then
+        return json.dumps(finite(value), allow_nan=False)
 
 
 class BaseHandler(APIHandler):
@@ -107,7 +117,7 @@ class BaseHandler(APIHandler):
 
     def lab_settings(self, endpoint: Endpoint) -> dict[str, Any]:
         """The endpoint's details in the user's JupyterLab settings (Settings Editor → Spark Capacity)."""
-        return self.settings["livy_capacity_lab_settings"].current().get(endpoint.url or "", {})
+        return self.settings["livy_capacity_lab_settings"].current().endpoints.get(endpoint.url or "", {})
 
     def cluster_urls(self, endpoint: Endpoint) -> ClusterUrls:
         """The endpoint's cluster URLs from the server config, else from the user's JupyterLab settings."""
@@ -143,19 +153,22 @@ class SessionsHandler(BaseHandler):
         endpoint = self.known_endpoint()
         for name in REMOVED_ARGUMENTS:
             if self.get_query_argument(name, None) is not None:
-                raise HTTPError(400, f"Query argument `{name}` is no longer accepted: the server reads the cluster "
-                                     "URLs from your JupyterLab settings (Settings Editor → Spark Capacity) or "
-                                     "from c.LivyCapacity.cluster_urls.")
-        share = self.number_argument("starvationShare", 0.8, float, 0.01, 1.0)
-        cluster_executors = self.number_argument("clusterExecutors", None, int, 1, MAX_CAP)
+                raise HTTPError(400, f"Query argument `{name}` is no longer accepted: the server reads it from "
+                                     "your JupyterLab settings (Settings Editor → Spark Capacity) or from "
+                                     "c.LivyCapacity.cluster_urls.")
         configured = self.cluster_urls(endpoint)
         discovery: EndpointDiscovery = self.settings["livy_capacity_discovery"]
         yarn_url, discovered = discovery.resolve(endpoint.url or "", self.lab_settings(endpoint), configured)
         snapshot = await self.collector.snapshot(endpoint, configured.spark_master, yarn_url)
         discovery.observe(endpoint.url or "", snapshot, "" if configured.yarn else yarn_url)
+        # The cluster's size: the endpoint details (the user's, else Glue's), else the live cluster's.
+        cluster_executors = executors_from_details(discovered["details"])
         if cluster_executors is None:
             cluster_executors = (snapshot.get("cluster") or {}).get("maxExecutors")
+        share = self.settings["livy_capacity_lab_settings"].current().starvation_share
         starvation = self.starvation.observe(endpoint.url, snapshot["sessions"], cluster_executors, share)
+        # Once per snapshot (deduplicated by its fetchedAt), however many tabs ask.
+        self.settings["livy_capacity_history"].record(endpoint.url, snapshot, cluster_executors)
         self.finish_json({**snapshot, "clusterExecutors": cluster_executors, "starvation": starvation,
                           "discovery": discovered})
 
@@ -176,6 +189,17 @@ class SessionsHandler(BaseHandler):
             raise HTTPError(502, f"Livy did not delete {kind} {item_id}: {error}") from None
         self.collector.invalidate(endpoint.url)
         self.finish_json({"deleted": True, "id": item_id, "type": kind})
+
+
+class HistoryHandler(BaseHandler):
+    """What each holder of an endpoint held over the history window, and its executor-hours."""
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self):
+        endpoint = self.known_endpoint()
+        history: History = self.settings["livy_capacity_history"]
+        self.finish_json(history.report(endpoint.url or ""))
 
 
 class MaxExecutorsHandler(BaseHandler):
@@ -226,7 +250,7 @@ class LivyCapacityApp(ExtensionApp):
         server_app = self.serverapp
         web_app = server_app.web_app
         settings = LivyCapacity(parent=server_app)
-        self.http = Http(HttpSettings(settings.connect_timeout, settings.request_timeout))
+        self.http = Http(HttpSettings(settings.connect_timeout, settings.request_timeout, settings.max_per_host))
         owners = KernelOwnership(
             server_app.kernel_manager,
             server_app.session_manager,
@@ -242,6 +266,7 @@ class LivyCapacityApp(ExtensionApp):
         web_app.settings["livy_capacity_collector"] = SessionCollector(
             self.http, owners, ttl=settings.snapshot_ttl, trusted_hosts=settings.trusted_hosts)
         web_app.settings["livy_capacity_starvation"] = StarvationTracker()
+        web_app.settings["livy_capacity_history"] = History(window_minutes=settings.history_minutes)
         web_app.settings["livy_capacity_discovery"] = EndpointDiscovery(
             RmDiscovery(self.http.get_json, timeout=min(2.0, settings.request_timeout)),
             GlueDiscovery(ttl=settings.glue_ttl, region=settings.aws_region or None,
@@ -250,6 +275,7 @@ class LivyCapacityApp(ExtensionApp):
         self.handlers.extend([
             (url_path_join(NAMESPACE, "endpoints"), EndpointsHandler),
             (url_path_join(NAMESPACE, "sessions"), SessionsHandler),
+            (url_path_join(NAMESPACE, "history"), HistoryHandler),
             (url_path_join(NAMESPACE, "config", "max-executors"), MaxExecutorsHandler),
         ])
 

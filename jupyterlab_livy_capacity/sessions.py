@@ -1,7 +1,8 @@
 """One shared snapshot per endpoint of the live Livy sessions and what each holds now.
 
-However many browser tabs poll, each (endpoint, sources) key is refreshed at most once per
-``ttl`` seconds and concurrent requests share one in-flight refresh. Upstream calls run
+However many browser tabs poll, each (endpoint, sources) key has one refresh at a time, started
+by a request more than ``ttl`` seconds after the last one ended; requests are served the last
+snapshot meanwhile (stale-while-revalidate, see ``SessionCollector.snapshot``). Upstream calls run
 concurrently with timeouts (see ``upstream.Http``). On failure the last good data is kept and
 marked stale, with the reason and its time.
 
@@ -14,10 +15,11 @@ session is bounded: strings clipped, only the Spark properties the caps read.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable, NamedTuple
 from urllib.parse import quote, urlsplit
 
 from . import usage as U
@@ -41,11 +43,18 @@ def clip(value: Any, limit: int = MAX_TEXT) -> Any:
 
 def link(value: Any) -> str | None:
     """An http(s) URL fit to show and fetch (no userinfo, bounded length), or None."""
-    if not isinstance(value, str) or len(value) > MAX_LINK or host_of(value) is None:
+    if not isinstance(value, str) or len(value) > MAX_LINK:
         return None
-    return without_userinfo(value)
+    return _link(value)
 
 
+# Every refresh sees the same Spark UI and log URLs again: parsing them once saves a fifth of its CPU.
+@functools.lru_cache(maxsize=4 * 1024)
+def _link(url: str) -> str | None:
+    return without_userinfo(url) if host_of(url) is not None else None
+
+
+@functools.lru_cache(maxsize=4 * 1024)
 def host_of(url: str) -> str | None:
     """The lower-case host of an http(s) URL, or None when it is not one."""
     try:
@@ -89,11 +98,31 @@ async def _settle(awaitable: Awaitable[Any]) -> Any:
         return error
 
 
+PENDING_USAGE = {"source": "pending", "executors": None, "cores": None, "memoryMiB": None, "error": None}
+
+
+class _SparkRestCall(NamedTuple):
+    row: int  # index of the session in the refresh's live list
+    url: str  # its application's /executors
+    problems: list[str]  # why the cluster sources did not answer for it
+
+
+class _Refresh:
+    """One refresh in flight: when it started, and whether it has published a snapshot yet."""
+
+    def __init__(self, started: float):
+        self.started = started
+        self.published: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Future | None = None
+
+
 @dataclass
 class _Entry:
-    last: dict[str, Any] | None = None
-    refreshed_at: float = float("-inf")
-    inflight: asyncio.Future | None = None
+    last: dict[str, Any] | None = None  # the latest snapshot published, without its age
+    fetched_at: float = float("-inf")  # monotonic time of `last`
+    refreshed_at: float = float("-inf")  # when the latest refresh ended: the TTL counts from there
+    refresh: _Refresh | None = None
+    invalidated_at: float | None = None  # set by a kill until a refresh that started later has ended
     first_seen: dict[str, str] = field(default_factory=dict)  # by row key, e.g. "session-3"
     # Livy gives no last-activity time and per-session GETs are off limits (heartbeats), so idle
     # time is measured from this server's own observations of the state.
@@ -114,54 +143,92 @@ class SessionCollector:
         self._environment_fetches: dict[str, asyncio.Future] = {}
 
     async def snapshot(self, endpoint: Endpoint, master_url: str = "", yarn_url: str = "") -> dict[str, Any]:
-        """The shared snapshot; ``master_url`` and ``yarn_url`` must come from trusted configuration."""
+        """The shared snapshot, served at once whatever its age (``ageSeconds``); one older than
+        ``ttl`` starts a refresh behind it (``refreshing``). Requests wait only while there is no
+        snapshot yet, for Livy's listing and the cluster sources (``partial``: Spark REST usage and
+        notebooks follow), and after :meth:`invalidate`, for a whole refresh that started after it.
+        ``master_url`` and ``yarn_url`` must come from trusted configuration."""
         key = (endpoint.url or endpoint.id, master_url.rstrip("/"), yarn_url.rstrip("/"))
         entry = self._entries.setdefault(key, _Entry())
-        if entry.inflight is None and time.monotonic() - entry.refreshed_at >= self.ttl:
-            entry.inflight = asyncio.ensure_future(self._refresh(endpoint, key[1], key[2], entry))
-        if entry.inflight is not None:
-            # Shield: a browser that disconnects must not cancel the refresh other tabs wait for.
-            await asyncio.shield(entry.inflight)
-        assert entry.last is not None
-        return entry.last
+        if entry.refresh is None and (entry.last is None or time.monotonic() - entry.refreshed_at >= self.ttl):
+            self._start_refresh(endpoint, key, entry)
+        # Shields: a browser that disconnects must not cancel the refresh others wait for.
+        while entry.invalidated_at is not None:  # a refresh that began before the kill may list it
+            await asyncio.shield((entry.refresh or self._start_refresh(endpoint, key, entry)).task)
+        if entry.last is None:
+            refresh = entry.refresh
+            await asyncio.shield(refresh.published)
+            if entry.last is None:  # it ended without publishing, on an error of ours: raised here too
+                await refresh.task
+        return {**entry.last, "ageSeconds": round(max(time.monotonic() - entry.fetched_at, 0.0), 3),
+                "refreshing": entry.refresh is not None}
 
     def invalidate(self, endpoint_url: str) -> None:
+        """After a kill: the next snapshot of this endpoint waits for a refresh that starts now."""
         for key, entry in self._entries.items():
             if key[0] == endpoint_url:
-                entry.refreshed_at = float("-inf")
+                entry.invalidated_at = time.monotonic()
 
-    async def _refresh(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry) -> None:
+    def _start_refresh(self, endpoint: Endpoint, key: tuple[str, str, str], entry: _Entry) -> _Refresh:
+        refresh = entry.refresh = _Refresh(time.monotonic())
+        refresh.task = asyncio.ensure_future(self._refresh(endpoint, key[1], key[2], entry, refresh))
+        return refresh
+
+    async def _refresh(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry,
+                       refresh: _Refresh) -> None:
+        def publish(snapshot: dict[str, Any]) -> None:
+            entry.last, entry.fetched_at = snapshot, time.monotonic()
+            if not refresh.published.done():
+                refresh.published.set_result(None)
+
         try:
-            entry.last = await self._collect(endpoint, master_url, yarn_url, entry)
+            # Only a cold entry is shown before its Spark REST calls and kernels answer: a warm one
+            # keeps serving its complete snapshot meanwhile.
+            publish(await self._collect(endpoint, master_url, yarn_url, entry, publish if entry.last is None else None))
         except UpstreamError as error:
             previous = entry.last or {"endpoint": endpoint.url, "lastSuccessAt": None, "livyVersion": None,
-                                      "cluster": None, "sessions": [], "warnings": []}
-            entry.last = {**previous, "fetchedAt": _now_iso(), "stale": previous["lastSuccessAt"] is not None,
-                          "error": _error(error)}
+                                      "cluster": None, "sessions": [], "warnings": [], "partial": False}
+            publish({**previous, "fetchedAt": _now_iso(), "stale": previous["lastSuccessAt"] is not None,
+                     "error": _error(error)})
         finally:
             entry.refreshed_at = time.monotonic()
-            entry.inflight = None
+            entry.refresh = None
+            if entry.invalidated_at is not None and refresh.started >= entry.invalidated_at:
+                entry.invalidated_at = None
+            if not refresh.published.done():
+                refresh.published.set_result(None)
 
-    async def _collect(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry) -> dict[str, Any]:
+    async def _collect(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry,
+                       publish_partial: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
         client = LivyClient(self.http, endpoint)
         trust = Trust([endpoint.url or "", master_url, yarn_url], self.trusted_hosts)
-        (sessions_raw, session_warnings), (batches_raw, batch_warnings), version = await asyncio.gather(
-            client.list_all("sessions"), client.list_all("batches"), self._version(client, entry))
+        # The executor size SparkMagic asks for sizes the cluster's executor slots.
+        shape = U.caps({"id": 0, **endpoint.session_properties})
+        executor_cores, executor_memory = shape["executorCores"], U.memory_mib(shape["executorMemory"])
+        # The cluster sources need nothing from Livy, so they are read alongside its listing: a
+        # refresh takes Livy's two round trips (page 1, then the rest) plus Spark REST calls if any.
+        sources = asyncio.gather(
+            self._standalone(master_url, trust) if master_url else _none(),
+            self._yarn(yarn_url, executor_cores, executor_memory) if yarn_url else _none())
+        try:
+            (sessions_raw, session_warnings), (batches_raw, batch_warnings), version = await asyncio.gather(
+                client.list_all("sessions"), client.list_all("batches"), self._version(client, entry))
+        except BaseException:
+            sources.cancel()
+            raise
         # Batches hold executors too, so they count; only interactive sessions can be a notebook's.
         live = [{**s, "type": "session"} for s in sessions_raw if U.is_live(s)] + [
             {**b, "type": "batch"} for b in batches_raw if U.is_live(b)]
-        # The executor size SparkMagic asks for sizes the standalone cluster's executor slots.
-        shape = U.caps({"id": 0, **endpoint.session_properties})
-        executor_cores, executor_memory = shape["executorCores"], U.memory_mib(shape["executorMemory"])
-
         interactive = any(s["type"] == "session" for s in live)
-        master_result, yarn_result, owners = await asyncio.gather(
-            self._standalone(master_url, trust) if master_url else _none(),
-            self._yarn(yarn_url, executor_cores, executor_memory) if yarn_url else _none(),
-            self._owners() if interactive else _none(),  # only interactive sessions are a kernel's
-        )
+        owners = asyncio.ensure_future(self._owners() if interactive else _none())  # only they are a kernel's
+        try:
+            master_result, yarn_result = await sources
+        except BaseException:
+            owners.cancel()
+            raise
         yarn_cluster, yarn_apps = yarn_result or (None, None)
-        per_session = await asyncio.gather(*(self._session_usage(s, yarn_apps, trust) for s in live))
+        environments_wanted: dict[str, str] = {}  # appId -> Spark UI
+        per_session, spark_rest_calls = self._usages_known(live, yarn_apps, trust, environments_wanted)
         master, worker_executors = (None, None)
         if isinstance(master_result, UpstreamError):
             cluster = {"source": "spark-master", "url": master_url, "error": master_result.message}
@@ -173,30 +240,41 @@ class SessionCollector:
         if yarn_url:
             cluster = yarn_cluster
 
-        rows = []
-        for session, (usage, caps, app_id) in zip(live, per_session):
-            session = {**session, "appId": session.get("appId") or app_id}
-            row = self._row(entry, session, usage, caps, (owners or {}).get((endpoint.url or "", session["id"])))
-            if master is not None:
-                _count_on_master(row, session, master, worker_executors, master_url)
-            rows.append(row)
-        seen = {row["key"] for row in rows}
+        def snapshot(notebooks: dict[tuple[str, int], dict[str, str]], partial: bool) -> dict[str, Any]:
+            now = _now_iso()
+            rows = []
+            for session, (usage, caps, app_id) in zip(live, per_session):
+                session = {**session, "appId": session.get("appId") or app_id}
+                row = self._row(entry, session, usage, caps, notebooks.get((endpoint_url, session["id"])), now)
+                if master is not None:
+                    _count_on_master(row, session, master, worker_executors, master_url)
+                rows.append(row)
+            return _snapshot(endpoint, version, cluster, rows, session_warnings + batch_warnings + sorted(trust.refused),
+                             now, partial)
+
+        endpoint_url = endpoint.url or ""
+        if publish_partial is not None and (spark_rest_calls or not owners.done()):
+            publish_partial(snapshot(owners.result() or {} if owners.done() else {}, partial=True))
+        await self._spark_rest_usages(per_session, spark_rest_calls)
+        for app_id, ui in environments_wanted.items():  # after the usage calls, not ahead of them
+            self._environment_fetches[app_id] = asyncio.ensure_future(self._fetch_environment(ui, app_id))
+        result = snapshot(await owners or {}, partial=False)
+        seen = {row["key"] for row in result["sessions"]}
         entry.first_seen = {k: v for k, v in entry.first_seen.items() if k in seen}
         entry.idle_since = {k: v for k, v in entry.idle_since.items() if k in seen}
-        now = _now_iso()
-        return {"endpoint": endpoint.url, "fetchedAt": now, "lastSuccessAt": now, "stale": False, "error": None,
-                "livyVersion": version, "cluster": cluster, "sessions": rows,
-                "warnings": session_warnings + batch_warnings + sorted(trust.refused)}
+        return result
 
     @staticmethod
     def _row(entry: _Entry, session: dict[str, Any], usage: dict[str, Any], caps: dict[str, Any],
-             notebook: dict[str, str] | None) -> dict[str, Any]:
+             notebook: dict[str, str] | None, now: str) -> dict[str, Any]:
         key = f"{session['type']}-{session['id']}"
-        entry.first_seen.setdefault(key, _now_iso())
-        if session.get("state") == "idle":
-            entry.idle_since.setdefault(key, _now_iso())
+        started = entry.first_seen.setdefault(key, now)
+        state = session.get("state")
+        if state == "idle":
+            idle_since = entry.idle_since.setdefault(key, now)
         else:
             entry.idle_since.pop(key, None)
+            idle_since = None
         app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
         return {
             "key": key,
@@ -204,13 +282,13 @@ class SessionCollector:
             "id": session["id"],
             "name": clip(session.get("name")),
             "appId": clip(session.get("appId")),
-            "state": clip(session.get("state")),
+            "state": clip(state),
             "kind": clip(session.get("kind")),
             "owner": clip(session.get("owner")),
             "proxyUser": clip(session.get("proxyUser")),
-            "startedAt": entry.first_seen[key],
+            "startedAt": started,
             "startedAtSource": "first-seen",
-            "idleSince": entry.idle_since.get(key),
+            "idleSince": idle_since,
             "usage": usage,
             "caps": {**caps, "executorMemory": clip(caps["executorMemory"])},
             "sparkUiUrl": link(app_info.get("sparkUiUrl")),
@@ -229,45 +307,62 @@ class SessionCollector:
     async def _owners(self) -> dict[tuple[str, int], dict[str, str]]:
         return await self.owners() if self.owners else {}
 
-    async def _session_usage(self, session: dict[str, Any], yarn_apps: list[dict[str, Any]] | Exception | None,
-                             trust: Trust) -> tuple[dict[str, Any], dict[str, Any], str | None]:
-        """Usage, caps and appId of one session. The RM's one apps listing answers for every
-        session at once; Spark's REST API (one call per session) only where the RM cannot."""
-        app_id = clip(session.get("appId")) if isinstance(session.get("appId"), str) else None
-        app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
-        ui = (link(app_info.get("sparkUiUrl")) or "").rstrip("/")
-        if ui and not trust.allows(ui, "Spark UI"):
-            ui = ""
-        problems = []
-        if isinstance(yarn_apps, list):
-            app = U.yarn_app_for(session, yarn_apps)
-            if app is not None:
-                usage = U.usage_from_yarn_app(app)
-                properties = self._environment(ui, app["id"]) if ui and app.get("state") == "RUNNING" else {}
-                return usage, U.caps(session, properties), app["id"]
-            problems.append("YARN: the ResourceManager lists no running application of this session")
-        elif isinstance(yarn_apps, Exception):
-            problems.append(f"YARN: {yarn_apps}")
-        if app_id and ui:
-            caps = U.caps(session, self._environment(ui, app_id))
-            executors = await _settle(
-                self.http.get_json(f"{ui}/api/v1/applications/{quote(app_id, safe='')}/executors"))
+    def _usages_known(self, live: list[dict[str, Any]], yarn_apps: list[dict[str, Any]] | Exception | None,
+                      trust: Trust, environments_wanted: dict[str, str]
+                      ) -> tuple[list[tuple[dict[str, Any], dict[str, Any], str | None]], list[_SparkRestCall]]:
+        """Usage, caps and appId of every session, as far as the cluster sources tell, and the
+        Spark REST calls for the others (their usage "pending" until :meth:`_spark_rest_usages`).
+        The RM's one apps listing answers for every session at once; Spark's REST API (one call
+        per session) only where the RM cannot."""
+        apps = U.YarnApps(yarn_apps) if isinstance(yarn_apps, list) else None
+        yarn_problem = f"YARN: {yarn_apps}" if isinstance(yarn_apps, Exception) else None
+        results = []
+        calls = []
+        for session in live:
+            app_id = clip(session.get("appId")) if isinstance(session.get("appId"), str) else None
+            app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
+            ui = (link(app_info.get("sparkUiUrl")) or "").rstrip("/")
+            if ui and not trust.allows(ui, "Spark UI"):
+                ui = ""
+            problems = [yarn_problem] if yarn_problem else []
+            if apps is not None:
+                app = apps.for_session(session)
+                if app is not None:
+                    properties = (self._environment(ui, app["id"], environments_wanted)
+                                  if ui and app.get("state") == "RUNNING" else {})
+                    results.append((U.usage_from_yarn_app(app), U.caps(session, properties), app["id"]))
+                    continue
+                problems.append("YARN: the ResourceManager lists no running application of this session")
+            if app_id and ui:
+                caps = U.caps(session, self._environment(ui, app_id, environments_wanted))
+                calls.append(_SparkRestCall(len(results), f"{ui}/api/v1/applications/{quote(app_id, safe='')}/executors",
+                                            problems))
+                results.append((dict(PENDING_USAGE), caps, app_id))
+            else:
+                results.append((U.unknown_usage("; ".join(problems) or None), U.caps(session), app_id))
+        return results, calls
+
+    async def _spark_rest_usages(self, results: list[tuple[dict[str, Any], dict[str, Any], str | None]],
+                                 calls: list[_SparkRestCall]) -> None:
+        """Replaces the pending usages of ``results`` with what Spark's REST API says, all calls at once."""
+        answers = await asyncio.gather(*(_settle(self.http.get_json(call.url)) for call in calls))
+        for call, executors in zip(calls, answers):
+            _, caps, app_id = results[call.row]
             try:
                 if isinstance(executors, Exception):
                     raise executors
-                return U.usage_from_spark_executors(executors, caps["executorMemory"]), caps, app_id
+                usage = U.usage_from_spark_executors(executors, caps["executorMemory"])
             except (UpstreamError, ValueError) as error:
-                problems.append(f"Spark UI: {error}")
-        else:
-            caps = U.caps(session)
-        return U.unknown_usage("; ".join(problems) or None), caps, app_id
+                usage = U.unknown_usage("; ".join([*call.problems, f"Spark UI: {error}"]))
+            results[call.row] = (usage, caps, app_id)
 
-    def _environment(self, ui: str, app_id: str) -> dict[str, str]:
-        """An application's effective Spark properties, once known; otherwise {} and a fetch in
-        the background. Through YARN's proxy the first answer takes 8-10 s after the application
-        starts running, too long to hold a refresh for (caps then come from Livy's echo)."""
+    def _environment(self, ui: str, app_id: str, wanted: dict[str, str]) -> dict[str, str]:
+        """An application's effective Spark properties, once known; otherwise {} and ``wanted``
+        gets it, to be fetched in the background. Through YARN's proxy the first answer takes
+        8-10 s after the application starts running, too long to hold a refresh for (caps then
+        come from Livy's echo)."""
         if app_id not in self._environments and app_id not in self._environment_fetches:
-            self._environment_fetches[app_id] = asyncio.ensure_future(self._fetch_environment(ui, app_id))
+            wanted[app_id] = ui
         return self._environments.get(app_id, {})
 
     async def _fetch_environment(self, ui: str, app_id: str) -> None:
@@ -325,6 +420,13 @@ class SessionCollector:
 
 async def _none() -> None:
     return None
+
+
+def _snapshot(endpoint: Endpoint, version: str | None, cluster: dict[str, Any] | None, rows: list[dict[str, Any]],
+              warnings: list[str], now: str, partial: bool) -> dict[str, Any]:
+    return {"endpoint": endpoint.url, "fetchedAt": now, "lastSuccessAt": now, "stale": False, "error": None,
+            "livyVersion": version, "cluster": cluster, "sessions": rows, "warnings": warnings,
+            "partial": partial}
 
 
 def _count_on_master(row: dict[str, Any], session: dict[str, Any], master: dict[str, Any],

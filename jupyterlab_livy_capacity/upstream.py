@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -47,7 +49,9 @@ class UpstreamError(Exception):
 class HttpSettings:
     connect_timeout: float = 3.0
     request_timeout: float = 8.0
-    max_per_host: int = 16  # requests on the wire to one origin at once; more wait their turn
+    # Requests on the wire to one origin at once; more wait their turn. On YARN every Spark UI is
+    # behind the RM's proxy, one origin, and a refresh reads N of them in ⌈N/32⌉ round trips.
+    max_per_host: int = 32
     queue_timeout: float = 30.0  # how long a request may wait for its turn before it is given up
     max_body_bytes: int = 16 * MIB
 
@@ -57,19 +61,63 @@ class UpstreamResponse(NamedTuple):
     content_type: str
 
 
+class _Turns:
+    """Up to ``size`` requests on the wire, the others waiting first come, first served. A waiter
+    is a bare future, not a task (a refresh queues hundreds), and one that gives up, by timeout or
+    cancellation, leaves nothing behind: a turn handed to it at that moment is passed on."""
+
+    def __init__(self, size: int):
+        self.free = size
+        self.waiters: collections.deque[asyncio.Future] = collections.deque()
+
+    async def take(self, timeout: float) -> bool:
+        """True once a turn is ours; False when none came within ``timeout`` seconds."""
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return True
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self.waiters.append(waiter)
+        expiry = loop.call_later(timeout, _expire, waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                self.give_back()  # handed over just as whoever waited gave up
+            raise
+        finally:
+            expiry.cancel()
+
+    def give_back(self) -> None:
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():  # skips the ones that expired or were cancelled
+                waiter.set_result(True)
+                return
+        self.free += 1
+
+
+def _expire(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
 class _Origin:
     """The keep-alive client session of one upstream origin and the turns it hands out."""
 
     def __init__(self, settings: HttpSettings):
-        self.turns = asyncio.Semaphore(settings.max_per_host)
-        # The connector's own limit matches the semaphore, so nothing ever queues inside aiohttp.
+        self.turns = _Turns(settings.max_per_host)
+        # The connector's own limit matches the turns, so nothing ever queues inside aiohttp.
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=settings.max_per_host),
             timeout=aiohttp.ClientTimeout(total=settings.request_timeout, sock_connect=settings.connect_timeout),
             auto_decompress=True,
+            # No cookie is kept: every endpoint on this origin shares the session, whatever its credentials.
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
 
 
+@functools.lru_cache(maxsize=4 * 1024)  # every refresh asks the same URLs again: each parsed once
 def _origin_key(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     try:
@@ -130,24 +178,14 @@ class Http:
                 raise UpstreamError("auth", url, "the user name or password has characters outside Latin-1, "
                                                  "which HTTP Basic auth cannot send") from None
             headers["Authorization"] = f"Basic {token}"
-        await self._take_turn(origin, url)
+        if not await origin.turns.take(self.settings.queue_timeout):
+            raise UpstreamError("timeout", url, f"waited {self.settings.queue_timeout:g}s for a free connection "
+                                                "to this host; it is too slow or too busy")
         try:
             self.requests_sent += 1
             return await self._send(origin, method, url, headers, verify)
         finally:
-            origin.turns.release()
-
-    async def _take_turn(self, origin: _Origin, url: str) -> None:
-        waiting = asyncio.ensure_future(origin.turns.acquire())
-        try:
-            await asyncio.wait_for(asyncio.shield(waiting), self.settings.queue_timeout)
-        except asyncio.TimeoutError:
-            _withdraw(origin, waiting)
-            raise UpstreamError("timeout", url, f"waited {self.settings.queue_timeout:g}s for a free connection "
-                                                "to this host; it is too slow or too busy") from None
-        except BaseException:  # cancelled: whoever waited gave up
-            _withdraw(origin, waiting)
-            raise
+            origin.turns.give_back()
 
     async def _send(self, origin: _Origin, method: str, url: str, headers: dict[str, str],
                     verify: bool) -> UpstreamResponse:
@@ -156,14 +194,18 @@ class Http:
         try:
             async with origin.session.request(method, url, headers=headers, allow_redirects=False,
                                               ssl=None if verify else False) as response:
-                if response.content_length is not None and response.content_length > limit:
-                    raise UpstreamError("too_large", url, too_large)
-                body = bytearray()
-                async for chunk in response.content.iter_chunked(64 * 1024):
-                    body += chunk
-                    if len(body) > limit:
+                if response.content_length is not None:
+                    if response.content_length > limit:
                         raise UpstreamError("too_large", url, too_large)
-                result = UpstreamResponse(bytes(body), response.headers.get("Content-Type", ""))
+                    body = await response.read()  # bounded by the length just checked
+                else:
+                    chunks = bytearray()
+                    async for chunk in response.content.iter_chunked(64 * 1024):
+                        chunks += chunk
+                        if len(chunks) > limit:
+                            raise UpstreamError("too_large", url, too_large)
+                    body = bytes(chunks)
+                result = UpstreamResponse(body, response.headers.get("Content-Type", ""))
                 status = response.status
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
             raise UpstreamError("timeout", url, f"no answer within {self.settings.request_timeout:g}s") from None
@@ -191,14 +233,6 @@ class Http:
             return decode_json(response.body)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise UpstreamError("malformed", url, f"expected JSON, got {_describe_body(response)}") from None
-
-
-def _withdraw(origin: _Origin, waiting: asyncio.Future) -> None:
-    """Gives up a wait for a turn; a turn granted at that very moment is handed back, never lost."""
-    if waiting.done() and not waiting.cancelled():
-        origin.turns.release()
-    else:
-        waiting.cancel()
 
 
 def _livy_message(response: UpstreamResponse) -> str:

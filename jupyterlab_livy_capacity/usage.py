@@ -112,16 +112,37 @@ def yarn_apps(data: Any) -> list[dict[str, Any]]:
     return [a for a in apps if isinstance(a, dict) and isinstance(a.get("id"), str)]
 
 
+class YarnApps:
+    """The RM's applications indexed for one lookup per session: by id and by Livy's tag."""
+
+    def __init__(self, apps: list[dict[str, Any]]):
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self.by_tag: dict[str, dict[str, Any]] = {}  # "livy-session-3" -> its newest application
+        for app in apps:
+            self.by_id.setdefault(app["id"], app)
+            for tag in str(app.get("applicationTags") or "").split(","):
+                match = _LIVY_TAG.match(tag)
+                if match:
+                    newest = self.by_tag.get(match.group(1))
+                    if newest is None or (as_int(app.get("startedTime")) or 0) > (as_int(newest.get("startedTime")) or 0):
+                        self.by_tag[match.group(1)] = app
+
+    def for_session(self, session: dict[str, Any]) -> dict[str, Any] | None:
+        """A Livy session's YARN application: by the appId Livy reports, else (while Livy has not
+        learnt it yet) by the tag Livy gives every application it submits, ``livy-<type>-<id>-<random>``.
+        Livy's ids restart with Livy; the newest tagged application belongs to the live session."""
+        app_id = session.get("appId")
+        if app_id:
+            return self.by_id.get(app_id)
+        return self.by_tag.get(f"livy-{'batch' if session.get('type') == 'batch' else 'session'}-{session['id']}")
+
+
+_LIVY_TAG = re.compile(r"(livy-(?:session|batch)-\d+)-")
+
+
 def yarn_app_for(session: dict[str, Any], apps: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """A Livy session's YARN application: by the appId Livy reports, else (while Livy has not
-    learnt it yet) by the tag Livy gives every application it submits, ``livy-<type>-<id>-<random>``."""
-    app_id = session.get("appId")
-    if app_id:
-        return next((a for a in apps if a["id"] == app_id), None)
-    prefix = f"livy-{'batch' if session.get('type') == 'batch' else 'session'}-{session['id']}-"
-    tagged = [a for a in apps if any(t.startswith(prefix) for t in str(a.get("applicationTags") or "").split(","))]
-    # Livy's ids restart with Livy; the newest tagged application belongs to the live session.
-    return max(tagged, key=lambda a: as_int(a.get("startedTime")) or 0) if tagged else None
+    """See :meth:`YarnApps.for_session`; index the apps once when asking for many sessions."""
+    return YarnApps(apps).for_session(session)
 
 
 def usage_from_yarn_app(app: dict[str, Any]) -> dict[str, Any]:

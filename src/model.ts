@@ -21,7 +21,6 @@ import {
 export interface ICapacitySettings {
   endpoints: Record<string, IEndpointDetails>;
   refreshInterval: number;
-  starvationShare: number;
   expectedConcurrentSessions: number;
   idleThresholdMinutes: number;
 }
@@ -29,7 +28,6 @@ export interface ICapacitySettings {
 const DEFAULT_SETTINGS: ICapacitySettings = {
   endpoints: {},
   refreshInterval: 10,
-  starvationShare: 0.8,
   expectedConcurrentSessions: 0,
   idleThresholdMinutes: 15
 };
@@ -164,16 +162,10 @@ export class CapacityModel {
   }
 
   private async _refreshSessions(url: string): Promise<void> {
-    const capacity = this.capacity(url);
     try {
-      // The cluster URLs are not sent: the server reads them from these settings itself.
+      // The server reads the cluster URLs, size and starvation share from these settings itself.
       const snapshot = await requestAPI<ISessionsSnapshot>('sessions', {
-        endpoint: url,
-        clusterExecutors:
-          capacity.kind === 'capacity'
-            ? String(capacity.capacity.maxExecutors)
-            : undefined,
-        starvationShare: String(this._values.starvationShare)
+        endpoint: url
       });
       this._snapshots.set(url, snapshot);
       this._sessionsErrors.delete(url);

@@ -186,16 +186,14 @@ export interface IEndpointInput {
   now: Date;
 }
 
-/** The cluster size: the endpoint details, else the server's, else the live cluster's. */
+/** The cluster size the server decided starvation with; the endpoint details until it answers. */
 export function clusterExecutors(
   capacity: CapacityResult,
   snapshot: ISessionsSnapshot | null
 ): number | null {
   return (
-    (capacity.kind === 'capacity' ? capacity.capacity.maxExecutors : null) ??
     snapshot?.clusterExecutors ??
-    snapshot?.cluster?.maxExecutors ??
-    null
+    (capacity.kind === 'capacity' ? capacity.capacity.maxExecutors : null)
   );
 }
 

@@ -398,12 +398,13 @@ describe('clusterExecutors', () => {
     cluster: { maxExecutors: 6 }
   } as unknown as ISessionsSnapshot;
   const glue = { kind: 'capacity', capacity: { maxExecutors: 9 } } as any;
-  it('prefers the endpoint details, then the server, then the live cluster', () => {
-    expect(clusterExecutors(glue, snap)).toBe(9);
+  it("uses the server's decision, the endpoint details only until it answers", () => {
+    expect(clusterExecutors(glue, snap)).toBe(5);
     expect(clusterExecutors({ kind: 'missing' }, snap)).toBe(5);
+    expect(clusterExecutors(glue, null)).toBe(9);
     expect(
       clusterExecutors({ kind: 'missing' }, { ...snap, clusterExecutors: null })
-    ).toBe(6);
+    ).toBeNull();
     expect(clusterExecutors({ kind: 'missing' }, null)).toBeNull();
   });
 });
