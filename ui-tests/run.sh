@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Galata UI tests: installs their npm packages (no browser download), makes sure Debian's Chromium
-# is there, starts a real local cluster instance "uitest" for the live tests, and runs the tests
+# is there, starts a real local cluster instance "uitest" (Livy -> Spark on YARN) for the live tests, and runs the tests
 # headless against a real JupyterLab from the project's .venv. The cluster is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,11 +15,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-export LC_INSTANCE=uitest LIVY_PORT=28998 SPARK_MASTER_PORT=27077 SPARK_MASTER_WEBUI_PORT=28080 \
-  SPARK_WORKER_WEBUI_PORT=28081 LIVY_RSC_PORT_RANGE='12000~12100'
+# The live tests run on the local YARN cluster (instance "uitest"): every port, JupyterLab's included,
+# is chosen free at start time, so this runs beside a demo or another engineer's cluster.
+export LC_INSTANCE=uitest
+unset LC_MODE LIVY_PORT LIVY_RSC_PORT_RANGE RM_WEB_PORT RM_PORT RM_SCHEDULER_PORT RM_TRACKER_PORT RM_ADMIN_PORT \
+  NM_PORT NM_LOCALIZER_PORT NM_WEB_PORT SPARK_MASTER_PORT SPARK_MASTER_WEBUI_PORT SPARK_WORKER_WEBUI_PORT
 trap 'bash ../scripts/cluster stop' EXIT
 bash ../scripts/cluster start
+# LIVY_URL, YARN_RM_URL, CLUSTER_EXECUTORS, SPARKMAGIC_CONF_DIR, LIVY_CAPACITY_JOBS_DIR, ...
 eval "$(bash ../scripts/cluster env)"
+export UI_TESTS_PORT="${UI_TESTS_PORT:-$(python3 ../cluster/freeports.py "$LC_STATE/uitest/lab-port.env" UI_TESTS_PORT=18888 | cut -d= -f2)}"
+lc_say "UI tests: JupyterLab on port $UI_TESTS_PORT, Livy $LIVY_URL, YARN ResourceManager $YARN_RM_URL"
 # The UI tests' SparkMagic config: the fixture (an unreachable endpoint, an invalid entry) plus
 # the live local Livy for the python3 kernels.
 export UI_SPARKMAGIC_CONF_DIR="$LC_STATE/uitest/ui-sparkmagic"

@@ -1,7 +1,11 @@
-"""The panel's API against the real cluster: who holds executors, kill, starvation, the cap.
+"""The panel's API against the real cluster on YARN: who holds executors, kill, starvation, the cap.
 
 Livy batches are the holders here (interactive sessions need Livy's REPL jars, which the registry
-does not serve); they are real Spark applications on the real standalone cluster.
+does not serve); they are real Spark applications on the real YARN cluster. Every executor count
+the API gives is compared with the ResourceManager's own (running containers minus the AM).
+
+The RM URL reaches the server through the extension's JupyterLab settings file
+(JUPYTERLAB_SETTINGS_DIR, written by the lab_settings fixture), as a user enters it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import asyncio
 import json
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +24,7 @@ pytestmark = pytest.mark.integration
 DYNAMIC = {"spark.dynamicAllocation.enabled": "true", "spark.dynamicAllocation.shuffleTracking.enabled": "true"}
 
 
-async def poll(fetch, predicate, what: str, timeout: float = 120):
+async def poll(fetch, predicate, what: str, timeout: float = 150):
     deadline = time.monotonic() + timeout
     while True:
         snapshot = await fetch()
@@ -38,8 +43,9 @@ def own_sparkmagic_config(local_cluster, tmp_path, monkeypatch):
     return tmp_path / "config.json"
 
 
-def snapshot_fetcher(jp_fetch, cluster):
-    query = {"endpoint": cluster.livy_url, "sparkMasterUrl": cluster.master_web_url}
+def snapshot_fetcher(jp_fetch, cluster, **extra):
+    # The cluster's size and RM URL come from the endpoint details in the settings (lab_settings).
+    query = {"endpoint": cluster.livy_url, **extra}
 
     async def fetch():
         return json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
@@ -47,55 +53,103 @@ def snapshot_fetcher(jp_fetch, cluster):
     return fetch
 
 
-async def test_holders_match_spark_and_kill_removes_them(jp_fetch, sparkmagic_env):
+def row_of(snapshot, key):
+    return next((r for r in snapshot["sessions"] if r["key"] == key), None)
+
+
+def rm_executors(cluster, row) -> int:
+    """What the RM counts for the application of an API row."""
+    return C.executors(C.rm_app_by_id(cluster.rm_url, row["appId"]))
+
+
+async def test_holders_match_the_rm_and_kill_removes_them(lab_settings, jp_fetch, sparkmagic_env):
     cluster = sparkmagic_env
     fetch = snapshot_fetcher(jp_fetch, cluster)
     job = str(cluster.jobs_dir / "hold_executors.py")
-    batch = C.create_batch(cluster.livy_url, job, "it-api-capped-2", ["4", "120"],
+    batch = C.create_batch(cluster.livy_url, job, "it-api-capped-2", ["4", "150"],
                            {**DYNAMIC, "spark.dynamicAllocation.minExecutors": "0",
                             "spark.dynamicAllocation.maxExecutors": "2"})
+    key = f"batch-{batch['id']}"
     try:
-        key = f"batch-{batch['id']}"
-        snap = await poll(fetch, lambda s: any(r["key"] == key and r["usage"]["executors"] == 2 for r in s["sessions"]),
+        snap = await poll(fetch, lambda s: (r := row_of(s, key)) is not None and r["usage"]["executors"] == 2,
                           "the API reports the batch's 2 executors")
-        row = next(r for r in snap["sessions"] if r["key"] == key)
-        # The same figures as the cluster manager's own: the workers' executor lists.
-        assert len(C.worker_executors(cluster.master_web_url, row["appId"])) == 2
-        assert row["usage"] == {"source": "spark-master", "executors": 2, "cores": 2, "memoryMiB": 1024, "error": None}
+        row = row_of(snap, key)
+        # The same figures as the ResourceManager's own.
+        app = C.rm_app_by_id(cluster.rm_url, row["appId"])
+        assert row["usage"]["executors"] == C.executors(app) == 2
+        assert row["usage"]["source"] == "yarn"
+        assert row["usage"]["cores"] == app["allocatedVCores"] == 3 and row["usage"]["memoryMiB"] == app["allocatedMB"]
+        assert row["appId"] == C.batch(cluster.livy_url, batch["id"])["appId"] == app["id"]
         assert row["notebook"] is None and row["name"] == "it-api-capped-2" and row["state"] == "running"
-        assert row["startedAtSource"] == "spark-master" and row["sparkUiUrl"].startswith(cluster.master_web_url)
+        assert row["sparkUiUrl"].endswith(f"/proxy/{app['id']}/")
         assert snap["livyVersion"] == "0.7.1-incubating" and snap["error"] is None
-        assert snap["cluster"]["totalCores"] == 6 and snap["cluster"]["usedCores"] >= 2
-        assert snap["clusterExecutors"] == 6  # 6 worker cores / 1-core 512 MiB executors
+        metrics = C.rm_metrics(cluster.rm_url)
+        assert snap["cluster"]["source"] == "yarn" and snap["cluster"]["totalCores"] == metrics["totalVirtualCores"] == 7
+        assert snap["cluster"]["totalMemoryMiB"] == metrics["totalMB"]
 
         deleted = json.loads((await jp_fetch("livy-capacity", "sessions", method="DELETE",
                                              params={"endpoint": cluster.livy_url, "id": str(batch["id"]),
                                                      "type": "batch"})).body)
         assert deleted == {"deleted": True, "id": batch["id"], "type": "batch"}
         assert batch["id"] not in C.live_ids(cluster.livy_url, "batches")
+        C.wait_for(lambda: C.rm_app_by_id(cluster.rm_url, app["id"])["state"] == "KILLED", "the YARN app killed", 60)
         after = await fetch()
         assert key not in {r["key"] for r in after["sessions"]}
     finally:
         C.delete(cluster.livy_url, "batches", batch["id"])
+    C.wait_until_all_gone(cluster.rm_url)
 
 
-async def test_starvation_reported_once_then_cap_applied(jp_fetch, jp_serverapp, local_cluster, own_sparkmagic_config):
+async def test_idle_holder_releases_to_zero(lab_settings, jp_fetch, sparkmagic_env):
+    """Dynamic allocation with minExecutors 0: the idle holder's initial executor goes after the
+    idle timeout; the API and the RM both say 0 while the application still runs."""
+    cluster = sparkmagic_env
+    fetch = snapshot_fetcher(jp_fetch, cluster)
+    batch = C.create_batch(cluster.livy_url, str(cluster.jobs_dir / "hold_executors.py"), "it-api-idle", ["0", "150"],
+                           {**DYNAMIC, "spark.dynamicAllocation.minExecutors": "0",
+                            "spark.dynamicAllocation.initialExecutors": "1"})
+    key = f"batch-{batch['id']}"
+    try:
+        await poll(fetch, lambda s: (r := row_of(s, key)) is not None and r["usage"]["executors"] == 1,
+                   "the idle holder's initial executor")
+        snap = await poll(fetch, lambda s: (r := row_of(s, key)) is not None and r["usage"]["executors"] == 0
+                          and r["state"] == "running", "the idle holder back to 0 executors", 90)
+        row = row_of(snap, key)
+        assert rm_executors(cluster, row) == 0 and row["usage"]["memoryMiB"] == 896  # its master only
+    finally:
+        C.delete(cluster.livy_url, "batches", batch["id"])
+    C.wait_until_all_gone(cluster.rm_url)
+
+
+async def test_starvation_reported_once_then_cap_applied(lab_settings, jp_fetch, jp_serverapp, local_cluster,
+                                                         own_sparkmagic_config):
     cluster = local_cluster
     fetch = snapshot_fetcher(jp_fetch, cluster)
     job = str(cluster.jobs_dir / "hold_executors.py")
     grabber = C.create_batch(cluster.livy_url, job, "it-grabber", ["12", "150"],
                              {**DYNAMIC, "spark.dynamicAllocation.minExecutors": "0"})
     late = None
+    grabber_key = f"batch-{grabber['id']}"
+    everything = cluster.executors  # its master + every other container
     try:
-        full = await poll(fetch, lambda s: any(r["key"] == f"batch-{grabber['id']}" and r["usage"]["executors"] == 6
-                                               for r in s["sessions"]), "the grabber takes all 6 executors", 180)
+        full = await poll(fetch, lambda s: (r := row_of(s, grabber_key)) is not None
+                          and r["usage"]["executors"] == everything, f"the grabber takes all {everything} executors", 180)
+        assert rm_executors(cluster, row_of(full, grabber_key)) == everything
         assert full["starvation"] is None  # nobody waits yet
         late = C.create_batch(cluster.livy_url, job, "it-late", ["2", "60"],
                               {**DYNAMIC, "spark.dynamicAllocation.minExecutors": "0"})
-        first = await poll(fetch, lambda s: s["starvation"] is not None, "a starvation episode", 120)
+        late_key = f"batch-{late['id']}"
+        # The late one waits ACCEPTED for its application master (spark-submit needs a few seconds
+        # to get it there; Livy says "starting" meanwhile): the RM and the API agree.
+        late_app = C.wait_for(lambda: (a := C.rm_app(cluster.rm_url, "it-late")) and a["state"] == "ACCEPTED" and a,
+                              "the late application ACCEPTED, waiting for its master", 90)
+        assert C.pending_containers(late_app) == 1
+        first = await poll(fetch, lambda s: s["starvation"] is not None and late_key in s["starvation"]["waiting"]
+                           and (r := row_of(s, late_key)) is not None and r["usage"].get("waitingToStart") is True,
+                           "a starvation episode", 120)
+        assert row_of(first, late_key)["usage"]["executors"] == 0
         episode = first["starvation"]
-        assert episode["holder"] == f"batch-{grabber['id']}" and f"batch-{late['id']}" in episode["waiting"]
-        assert episode["held"] == 6 and episode["share"] == 1.0
+        assert episode["holder"] == grabber_key and episode["held"] == everything
         for _ in range(3):  # the same situation is one episode however often it is polled
             again = (await fetch())["starvation"]
             assert again is not None and again["episode"] == episode["episode"]
@@ -117,56 +171,77 @@ async def test_starvation_reported_once_then_cap_applied(jp_fetch, jp_serverapp,
     assert written["session_configs"]["conf"]["spark.dynamicAllocation.enabled"] == "true"
     endpoints = json.loads((await jp_fetch("livy-capacity", "endpoints")).body)["endpoints"]
     assert endpoints[0]["sessionSettings"]["maxExecutorsUnset"] is False
+    C.wait_until_all_gone(cluster.rm_url)
 
 
-def driver_ui(name: str) -> str | None:
-    """The live driver UI of an application (client mode puts it on this host, from port 4040)."""
-    for port in range(4040, 4060):
-        try:
-            apps = C.http("GET", f"http://127.0.0.1:{port}/api/v1/applications")
-        except OSError:
-            continue
-        if any(a["name"] == name for a in apps):
-            return f"http://127.0.0.1:{port}"
-    return None
-
-
-async def test_spark_rest_source_as_on_yarn(jp_fetch, local_cluster, tmp_path, monkeypatch):
-    """On YARN, Livy reports each application's Spark UI; here the proxy adds what Livy knows there
-    (appId, sparkUiUrl) so the Spark REST source is read from the real driver's API."""
-    from faultproxy import FaultProxy
-
+async def test_waiting_executors_of_a_running_holder(lab_settings, jp_fetch, local_cluster, sparkmagic_env,
+                                                     tmp_path: Path):
+    """A running holder asks for executors nobody frees: the RM's pending container requests
+    show in the API as the executors it waits for."""
     cluster = local_cluster
-    batch = C.create_batch(cluster.livy_url, str(cluster.jobs_dir / "hold_executors.py"), "it-rest", ["4", "120"],
+    fetch = snapshot_fetcher(jp_fetch, cluster)
+    job = str(cluster.jobs_dir / "hold_executors.py")
+    go = tmp_path / "go"
+    waiter = C.create_batch(cluster.livy_url, job, "it-api-waiter", ["2", "60", str(go)],
+                            {**DYNAMIC, "spark.dynamicAllocation.minExecutors": "0"})
+    grabber = None
+    try:
+        C.wait_for(lambda: C.executors_of(cluster.rm_url, "it-api-waiter") == 0, "the waiter runs with its master only")
+        grabber = C.create_batch(cluster.livy_url, job, "it-api-grabber", ["12", "150"],
+                                 {**DYNAMIC, "spark.dynamicAllocation.minExecutors": "0"})
+        C.wait_for(lambda: C.executors_of(cluster.rm_url, "it-api-grabber") == cluster.executors - 1,
+                   "the grabber holds the rest")
+        go.touch()
+        key = f"batch-{waiter['id']}"
+        snap = await poll(fetch, lambda s: (r := row_of(s, key)) is not None
+                          and (r["usage"].get("waitingExecutors") or 0) >= 1, "the waiter's pending executors", 90)
+        row = row_of(snap, key)
+        app = C.rm_app_by_id(cluster.rm_url, row["appId"])
+        assert row["usage"]["executors"] == C.executors(app) == 0
+        assert row["usage"]["waitingExecutors"] == C.pending_containers(app) or C.pending_containers(app) >= 1
+    finally:
+        for batch in (waiter, grabber):
+            if batch:
+                C.delete(cluster.livy_url, "batches", batch["id"])
+    C.wait_until_all_gone(cluster.rm_url)
+
+
+@pytest.fixture
+def jp_server_config():
+    # The RM writes "localhost" (the canonical name of 127.0.0.1 here) into the sparkUiUrl Livy
+    # reports, while Livy is at 127.0.0.1: the operator trusts that name, as for a real cluster.
+    return {"ServerApp": {"jpserver_extensions": {"jupyterlab_livy_capacity": True}},
+            "LivyCapacity": {"snapshot_ttl": 0.0, "kernel_timeout": 5.0, "trusted_hosts": ["localhost"]}}
+
+
+async def test_rm_found_from_the_spark_ui_url(jp_fetch, local_cluster, tmp_path, monkeypatch):
+    """Without an RM URL in the settings the server finds the RM from the sparkUiUrl Livy reports
+    (http://host:RM/proxy/<appId>/) and counts there; the caps come from Spark's REST API through the
+    RM's proxy (302 while ACCEPTED, the first answer after RUNNING slow)."""
+    cluster = local_cluster
+    settings_dir = tmp_path / "lab-settings"  # endpoint details without any RM URL
+    monkeypatch.setenv("JUPYTERLAB_SETTINGS_DIR", str(settings_dir))
+    monkeypatch.setenv("SPARKMAGIC_CONF_DIR", str(cluster.sparkmagic_conf_dir))
+    batch = C.create_batch(cluster.livy_url, str(cluster.jobs_dir / "hold_executors.py"), "it-rest", ["4", "150"],
                            {**DYNAMIC, "spark.dynamicAllocation.minExecutors": "0",
                             "spark.dynamicAllocation.maxExecutors": "2"})
+    key = f"batch-{batch['id']}"
     try:
-        C.wait_for(lambda: C.executors_of(cluster.master_web_url, "it-rest") == 2, "it-rest holds 2 executors")
-        app_id = C.master_app(cluster.master_web_url, "it-rest")["id"]
-        ui = C.wait_for(lambda: driver_ui("it-rest"), "the driver UI of it-rest")
+        C.wait_for(lambda: C.executors_of(cluster.rm_url, "it-rest") == 2, "it-rest holds 2 executors")
 
-        def as_on_yarn(page):
-            for s in page["sessions"]:
-                if s["id"] == batch["id"] and s.get("name") == "it-rest":
-                    s["appId"], s["appInfo"] = app_id, {"sparkUiUrl": ui, "driverLogUrl": None}
-            return page
+        async def fetch():
+            return json.loads((await jp_fetch("livy-capacity", "sessions", params={"endpoint": cluster.livy_url})).body)
 
-        with FaultProxy(cluster.livy_url) as proxy:
-            proxy.rewrite = as_on_yarn
-            (tmp_path / "config.json").write_text(json.dumps({"kernel_python_credentials": {"url": proxy.url}}))
-            monkeypatch.setenv("SPARKMAGIC_CONF_DIR", str(tmp_path))
-
-            async def fetch():
-                return json.loads((await jp_fetch("livy-capacity", "sessions", params={"endpoint": proxy.url})).body)
-
-            # Executors show in the driver's API once registered, a little after the workers list them.
-            key = f"batch-{batch['id']}"
-            snap = await poll(fetch, lambda s: any(r["key"] == key and r["usage"]["executors"] == 2
-                                                   for r in s["sessions"]), "Spark REST reports 2 executors", 60)
-        row = next(r for r in snap["sessions"] if r["key"] == key)
-        assert row["usage"] == {"source": "spark-rest", "executors": 2, "cores": 2, "memoryMiB": 1024, "error": None}
+        snap = await poll(fetch, lambda s: (r := row_of(s, key)) is not None and r["usage"]["executors"] == 2,
+                          "Spark REST reports 2 executors", 90)
+        row = row_of(snap, key)
+        assert row["usage"]["executors"] == rm_executors(cluster, row)
+        assert row["usage"]["source"] == "yarn"  # discovered; "spark-rest" if discovery is off
+        assert row["sparkUiUrl"].endswith(f"/proxy/{row['appId']}/")
         # Caps come from Spark's effective conf (/environment), which Livy 0.7 does not echo.
-        assert row["caps"]["maxExecutors"] == 2 and row["caps"]["dynamicAllocation"] is True
-        assert row["caps"]["executorMemory"] == "512m" and row["sparkUiUrl"] == ui
+        caps = await poll(fetch, lambda s: row_of(s, key)["caps"]["maxExecutors"] == 2, "caps from /environment", 60)
+        assert row_of(caps, key)["caps"]["dynamicAllocation"] is True
+        assert row_of(caps, key)["caps"]["executorMemory"] == "512m"
     finally:
         C.delete(cluster.livy_url, "batches", batch["id"])
+    C.wait_until_all_gone(cluster.rm_url)
