@@ -57,7 +57,7 @@ class EndpointDiscovery:
     def observe(self, livy_url: str, snapshot: Mapping[str, Any], discovered_yarn_url: str) -> None:
         """Learns from a snapshot: the Spark UI URLs Livy reports on trusted hosts (where a YARN
         proxy names its ResourceManager), and that a discovered ResourceManager stopped answering."""
-        trusted = {livy_host(livy_url).lower(), *self.trusted_hosts}
+        trusted = {host_of(url) for url in (livy_url, *(f"http://{h}" for h in self.trusted_hosts))}
         self._spark_ui_urls[livy_url] = [
             url for url in (row.get("sparkUiUrl") for row in snapshot.get("sessions") or [])
             if isinstance(url, str) and host_of(url) in trusted][:10]

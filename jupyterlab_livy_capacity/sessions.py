@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
+import json
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -62,7 +65,21 @@ def host_of(url: str) -> str | None:
         parts.port  # noqa: B018 - raises ValueError when the port is no port
     except ValueError:
         return None
-    return parts.hostname.lower() if parts.scheme in ("http", "https") and parts.hostname else None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    # One machine, many names: YARN writes "localhost" into the URLs of a Livy reached at 127.0.0.1.
+    return LOOPBACK if host == "localhost" or _is_loopback_address(host) else host
+
+
+LOOPBACK = "loopback"
+
+
+def _is_loopback_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Trust:
@@ -70,7 +87,7 @@ class Trust:
     operator's ``trusted_hosts``. What it refuses becomes a warning of the snapshot."""
 
     def __init__(self, urls: Iterable[str], extra_hosts: Iterable[str] = ()):
-        self.hosts = {host for host in map(host_of, urls) if host} | {h.lower() for h in extra_hosts}
+        self.hosts = {host for host in map(host_of, [*urls, *(f"http://{h}" for h in extra_hosts)]) if host}
         self.refused: set[str] = set()
 
     def allows(self, url: str, what: str) -> bool:
@@ -101,6 +118,75 @@ async def _settle(awaitable: Awaitable[Any]) -> Any:
 PENDING_USAGE = {"source": "pending", "executors": None, "cores": None, "memoryMiB": None, "error": None}
 
 
+ROWS_PER_STEP = 100  # rows built or encoded between two yields to the event loop
+
+
+def _finite(item: Any) -> Any:
+    if isinstance(item, float) and not math.isfinite(item):
+        return None
+    if isinstance(item, dict):
+        return {k: _finite(v) for k, v in item.items()}
+    if isinstance(item, (list, tuple)):
+        return [_finite(v) for v in item]
+    return item
+
+
+def _strict(value: Any) -> str:
+    """JSON every browser's JSON.parse accepts (as ``handlers.strict_json``): NaN and ±Infinity become null."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False)
+
+
+class _Published(dict):
+    """A snapshot as published. Its JSON is encoded once, by the first request that asks, however
+    many requests serve it, ``ROWS_PER_STEP`` rows at a time between yields to the event loop."""
+
+    __slots__ = ("_encoding",)
+
+    def __init__(self, snapshot: dict[str, Any]):
+        super().__init__(snapshot)
+        self._encoding: asyncio.Future | None = None
+
+    async def encoded(self) -> str:
+        if self._encoding is None:
+            self._encoding = asyncio.ensure_future(self._encode())
+        return await asyncio.shield(self._encoding)  # one request going away must not cancel it for others
+
+    async def _encode(self) -> str:
+        rows = self.get("sessions")
+        if not isinstance(rows, list) or len(rows) <= ROWS_PER_STEP:
+            return _strict(dict(self))
+        # json.dumps writes a list as "[a, b]" and an object as "{"k": v, "l": w}": the rows are
+        # encoded in steps and everything joined the same way.
+        parts = []
+        for start in range(0, len(rows), ROWS_PER_STEP):
+            parts.append(_strict(rows[start:start + ROWS_PER_STEP])[1:-1])
+            await asyncio.sleep(0)
+        rows_json = f"[{', '.join(parts)}]"
+        return "{" + ", ".join(f"{json.dumps(k)}: {rows_json if k == 'sessions' else _strict(v)}"
+                               for k, v in self.items()) + "}"
+
+
+class Served(dict):
+    """The answer :meth:`SessionCollector.snapshot` gives: the published snapshot and its age."""
+
+    __slots__ = ("published",)
+
+    async def to_json(self, extra: dict[str, Any]) -> str:
+        """This answer and the ``extra`` fields after it as strict JSON, exactly as ``json.dumps``
+        of ``{**self, **extra}`` writes it, without encoding the snapshot's rows again."""
+        published = self.published
+        if any(k in published for k in extra) or any(k not in self or self[k] is not v for k, v in published.items()):
+            return _strict({**self, **extra})  # fields replaced: not the published snapshot any more
+        added = _strict({**{k: v for k, v in self.items() if k not in published}, **extra})
+        body = await published.encoded()
+        if added == "{}":
+            return body
+        return added if body == "{}" else f"{body[:-1]}, {added[1:]}"
+
+
 class _SparkRestCall(NamedTuple):
     row: int  # index of the session in the refresh's live list
     url: str  # its application's /executors
@@ -118,7 +204,7 @@ class _Refresh:
 
 @dataclass
 class _Entry:
-    last: dict[str, Any] | None = None  # the latest snapshot published, without its age
+    last: _Published | None = None  # the latest snapshot published, without its age
     fetched_at: float = float("-inf")  # monotonic time of `last`
     refreshed_at: float = float("-inf")  # when the latest refresh ended: the TTL counts from there
     refresh: _Refresh | None = None
@@ -160,8 +246,10 @@ class SessionCollector:
             await asyncio.shield(refresh.published)
             if entry.last is None:  # it ended without publishing, on an error of ours: raised here too
                 await refresh.task
-        return {**entry.last, "ageSeconds": round(max(time.monotonic() - entry.fetched_at, 0.0), 3),
-                "refreshing": entry.refresh is not None}
+        served = Served(entry.last, ageSeconds=round(max(time.monotonic() - entry.fetched_at, 0.0), 3),
+                        refreshing=entry.refresh is not None)
+        served.published = entry.last
+        return served
 
     def invalidate(self, endpoint_url: str) -> None:
         """After a kill: the next snapshot of this endpoint waits for a refresh that starts now."""
@@ -177,14 +265,18 @@ class SessionCollector:
     async def _refresh(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry,
                        refresh: _Refresh) -> None:
         def publish(snapshot: dict[str, Any]) -> None:
-            entry.last, entry.fetched_at = snapshot, time.monotonic()
+            entry.last, entry.fetched_at = _Published(snapshot), time.monotonic()
             if not refresh.published.done():
                 refresh.published.set_result(None)
 
         try:
             # Only a cold entry is shown before its Spark REST calls and kernels answer: a warm one
             # keeps serving its complete snapshot meanwhile.
-            publish(await self._collect(endpoint, master_url, yarn_url, entry, publish if entry.last is None else None))
+            result, environments_wanted = await self._collect(endpoint, master_url, yarn_url, entry,
+                                                              publish if entry.last is None else None)
+            publish(result)
+            # After the usage calls, not ahead of them, and after those waiting have been handed the result.
+            self._fetch_environments(environments_wanted)
         except UpstreamError as error:
             previous = entry.last or {"endpoint": endpoint.url, "lastSuccessAt": None, "livyVersion": None,
                                       "cluster": None, "sessions": [], "warnings": [], "partial": False}
@@ -199,7 +291,11 @@ class SessionCollector:
                 refresh.published.set_result(None)
 
     async def _collect(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry,
-                       publish_partial: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+                       publish_partial: Callable[[dict[str, Any]], None] | None
+                       ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The complete snapshot and the Spark environments (appId -> Spark UI) to fetch next. A
+        cold entry (``publish_partial``) is shown Livy's list as soon as it is in, then what the
+        cluster sources say while Spark REST calls and kernels are still to answer."""
         client = LivyClient(self.http, endpoint)
         trust = Trust([endpoint.url or "", master_url, yarn_url], self.trusted_hosts)
         # The executor size SparkMagic asks for sizes the cluster's executor slots.
@@ -221,6 +317,12 @@ class SessionCollector:
             {**b, "type": "batch"} for b in batches_raw if U.is_live(b)]
         interactive = any(s["type"] == "session" for s in live)
         owners = asyncio.ensure_future(self._owners() if interactive else _none())  # only they are a kernel's
+        if publish_partial is not None and not sources.done():  # Livy's list first, usage as it comes
+            now = _now_iso()
+            publish_partial(_snapshot(
+                endpoint, version, None,
+                [self._row(entry, s, s.get("appId"), dict(PENDING_USAGE), U.caps(s), None, now) for s in live],
+                session_warnings + batch_warnings, now, partial=True))
         try:
             master_result, yarn_result = await sources
         except BaseException:
@@ -240,12 +342,14 @@ class SessionCollector:
         if yarn_url:
             cluster = yarn_cluster
 
-        def snapshot(notebooks: dict[tuple[str, int], dict[str, str]], partial: bool) -> dict[str, Any]:
+        async def snapshot(notebooks: dict[tuple[str, int], dict[str, str]], partial: bool) -> dict[str, Any]:
             now = _now_iso()
             rows = []
-            for session, (usage, caps, app_id) in zip(live, per_session):
-                session = {**session, "appId": session.get("appId") or app_id}
-                row = self._row(entry, session, usage, caps, notebooks.get((endpoint_url, session["id"])), now)
+            for i, (session, (usage, caps, app_id)) in enumerate(zip(live, per_session)):
+                if i and not i % ROWS_PER_STEP:
+                    await asyncio.sleep(0)  # the event loop serves others between steps
+                row = self._row(entry, session, session.get("appId") or app_id, usage, caps,
+                                notebooks.get((endpoint_url, session["id"])), now)
                 if master is not None:
                     _count_on_master(row, session, master, worker_executors, master_url)
                 rows.append(row)
@@ -254,18 +358,16 @@ class SessionCollector:
 
         endpoint_url = endpoint.url or ""
         if publish_partial is not None and (spark_rest_calls or not owners.done()):
-            publish_partial(snapshot(owners.result() or {} if owners.done() else {}, partial=True))
+            publish_partial(await snapshot(owners.result() or {} if owners.done() else {}, partial=True))
         await self._spark_rest_usages(per_session, spark_rest_calls)
-        for app_id, ui in environments_wanted.items():  # after the usage calls, not ahead of them
-            self._environment_fetches[app_id] = asyncio.ensure_future(self._fetch_environment(ui, app_id))
-        result = snapshot(await owners or {}, partial=False)
+        result = await snapshot(await owners or {}, partial=False)
         seen = {row["key"] for row in result["sessions"]}
         entry.first_seen = {k: v for k, v in entry.first_seen.items() if k in seen}
         entry.idle_since = {k: v for k, v in entry.idle_since.items() if k in seen}
-        return result
+        return result, environments_wanted
 
     @staticmethod
-    def _row(entry: _Entry, session: dict[str, Any], usage: dict[str, Any], caps: dict[str, Any],
+    def _row(entry: _Entry, session: dict[str, Any], app_id: Any, usage: dict[str, Any], caps: dict[str, Any],
              notebook: dict[str, str] | None, now: str) -> dict[str, Any]:
         key = f"{session['type']}-{session['id']}"
         started = entry.first_seen.setdefault(key, now)
@@ -281,7 +383,7 @@ class SessionCollector:
             "type": session["type"],
             "id": session["id"],
             "name": clip(session.get("name")),
-            "appId": clip(session.get("appId")),
+            "appId": clip(app_id),
             "state": clip(state),
             "kind": clip(session.get("kind")),
             "owner": clip(session.get("owner")),
@@ -344,17 +446,24 @@ class SessionCollector:
 
     async def _spark_rest_usages(self, results: list[tuple[dict[str, Any], dict[str, Any], str | None]],
                                  calls: list[_SparkRestCall]) -> None:
-        """Replaces the pending usages of ``results`` with what Spark's REST API says, all calls at once."""
-        answers = await asyncio.gather(*(_settle(self.http.get_json(call.url)) for call in calls))
-        for call, executors in zip(calls, answers):
-            _, caps, app_id = results[call.row]
-            try:
-                if isinstance(executors, Exception):
-                    raise executors
-                usage = U.usage_from_spark_executors(executors, caps["executorMemory"])
-            except (UpstreamError, ValueError) as error:
-                usage = U.unknown_usage("; ".join([*call.problems, f"Spark UI: {error}"]))
-            results[call.row] = (usage, caps, app_id)
+        """Replaces the pending usages of ``results`` with what Spark's REST API says: as many calls
+        on the wire at once as one origin allows (``max_per_host``), by that many workers taking
+        the next call as one ends, not a task and a queued turn per call."""
+        pending = iter(calls)
+
+        async def worker() -> None:
+            for call in pending:
+                executors = await _settle(self.http.get_json(call.url))
+                _, caps, app_id = results[call.row]
+                try:
+                    if isinstance(executors, Exception):
+                        raise executors
+                    usage = U.usage_from_spark_executors(executors, caps["executorMemory"])
+                except (UpstreamError, ValueError) as error:
+                    usage = U.unknown_usage("; ".join([*call.problems, f"Spark UI: {error}"]))
+                results[call.row] = (usage, caps, app_id)
+
+        await asyncio.gather(*(worker() for _ in range(min(len(calls), self.http.settings.max_per_host))))
 
     def _environment(self, ui: str, app_id: str, wanted: dict[str, str]) -> dict[str, str]:
         """An application's effective Spark properties, once known; otherwise {} and ``wanted``
@@ -364,6 +473,25 @@ class SessionCollector:
         if app_id not in self._environments and app_id not in self._environment_fetches:
             wanted[app_id] = ui
         return self._environments.get(app_id, {})
+
+    def _fetch_environments(self, wanted: dict[str, str]) -> None:
+        """Fetches the environments in the background, ``max_per_host`` at a time by as many workers
+        (not a task each); an application's is asked again by a later refresh only once this ends."""
+        if not wanted:
+            return
+        pending = iter(list(wanted.items()))
+
+        async def worker() -> None:
+            for app_id, ui in pending:
+                try:
+                    await self._fetch_environment(ui, app_id)
+                except Exception:  # noqa: BLE001 - one application's answer must not stop the others'
+                    pass
+
+        task = asyncio.ensure_future(asyncio.gather(
+            *(worker() for _ in range(min(len(wanted), self.http.settings.max_per_host)))))
+        for app_id in wanted:
+            self._environment_fetches[app_id] = task
 
     async def _fetch_environment(self, ui: str, app_id: str) -> None:
         try:

@@ -177,7 +177,7 @@ async def test_cluster_urls_come_from_the_servers_settings_never_the_request(jp_
 
 @pytest.mark.parametrize("livy_capacity_config", [
     {"request_timeout": 3.0, "snapshot_ttl": 0.0},
-    {"request_timeout": 3.0, "snapshot_ttl": 0.0, "trusted_hosts": ["localhost"]},
+    {"request_timeout": 3.0, "snapshot_ttl": 0.0, "trusted_hosts": ["spark-ui.invalid"]},
 ])
 async def test_spark_ui_urls_livy_reports_are_read_only_on_trusted_hosts(jp_fetch, write_config,
                                                                          livy_capacity_config):
@@ -188,19 +188,28 @@ async def test_spark_ui_urls_livy_reports_are_read_only_on_trusted_hosts(jp_fetc
         return reply([{"id": "1", "isActive": True, "totalCores": 1}])
 
     async with serve({"/api/v1/applications/{app}/{what}": executors}) as ui:
-        other_host = ui.replace("127.0.0.1", "localhost")  # same machine, another host name
-        holder = {"id": 0, "state": "busy", "appId": "app-1", "appInfo": {"sparkUiUrl": other_host}}
-        async with serve({"/sessions": livy_pages([holder]), "/batches": livy_pages([])}) as base:
+        port = ui.rsplit(":", 1)[1]
+        holders = [
+            # The Livy host under another loopback name, as YARN writes it: the same machine.
+            {"id": 0, "state": "busy", "appId": "app-1", "appInfo": {"sparkUiUrl": f"http://localhost:{port}"}},
+            # Another host: read only when the operator trusts it.
+            {"id": 1, "state": "busy", "appId": "app-2", "appInfo": {"sparkUiUrl": f"http://spark-ui.invalid:{port}"}},
+        ]
+        async with serve({"/sessions": livy_pages(holders), "/batches": livy_pages([])}) as base:
             write_config({"kernel_python_credentials": {"url": base}})
             snapshot = await get(jp_fetch, "sessions", endpoint=base)
             while snapshot["partial"]:  # the cold answer lists Livy's sessions; Spark REST usage follows
                 await asyncio.sleep(0.05)
                 snapshot = await get(jp_fetch, "sessions", endpoint=base)
+    same_machine, other = snapshot["sessions"]
+    assert same_machine["usage"]["source"] == "spark-rest"
+    assert {hit.split("/")[4] for hit in ui_hits} == {"app-1"}  # never a request for app-2 from here
+    refused = [w for w in snapshot["warnings"] if "spark-ui.invalid" in w and "trusted_hosts" in w]
+    assert other["usage"]["source"] == "unknown"
     if "trusted_hosts" in livy_capacity_config:
-        assert ui_hits and snapshot["sessions"][0]["usage"]["source"] == "spark-rest"
+        assert not refused and "Spark UI" in other["usage"]["error"]  # asked (the name resolves nowhere)
     else:
-        assert ui_hits == [] and snapshot["sessions"][0]["usage"]["source"] == "unknown"
-        assert any("localhost" in w and "trusted_hosts" in w for w in snapshot["warnings"])
+        assert refused and "Spark UI" not in (other["usage"]["error"] or "")
 
 
 async def test_snapshot_is_bounded_strict_and_says_when_paging_stopped(jp_fetch, write_config):
