@@ -3,7 +3,8 @@
 Chosen way (reference sparkmagic-livy-glue.md §2.8 A): ask each kernel silently. An execute
 request with empty code, ``silent=True`` and ``store_history=False`` carries a ``user_expressions``
 entry that reads SparkMagic's in-kernel session table (the wrapper kernels' ``KernelMagics`` and
-``%spark``'s ``RemoteSparkMagics``, both SparkMagic magics classes holding a ``spark_controller``). It is exact, survives ``%%configure -f`` and browser reloads,
+``%spark``'s ``RemoteSparkMagics``, both SparkMagic magics classes holding a ``spark_controller``).
+It is exact, survives ``%%configure -f`` and browser reloads,
 and needs nothing on the cluster. Guards: a busy kernel answers only after its cell, so each
 question has a short timeout and the last answer is kept; a kernel without SparkMagic answers an
 empty list; a SparkMagic whose internals changed answers an error, which is reported, not raised.

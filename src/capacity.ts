@@ -189,6 +189,8 @@ export interface IEndpointDetails {
   custom?: Partial<ICustomCluster>;
   sparkMasterUrl?: string;
   yarnResourceManagerUrl?: string;
+  glueDevEndpointName?: string;
+  awsRegion?: string;
 }
 
 export interface IProblem {

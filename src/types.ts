@@ -120,6 +120,17 @@ export interface ISessionsSnapshot {
   sessions: ILivySession[];
   /** Incomplete data the user should know about, e.g. Livy paging truncated. */
   warnings?: string[];
+  /** What the platform told the server (Glue, the ResourceManager), merged under the settings. */
+  discovery?: IDiscovery;
+}
+
+export interface IDiscovery {
+  /** The endpoint details in effect: the user's settings win over what was discovered. */
+  details: Record<string, unknown>;
+  /** Where each part came from, e.g. {capacity: "Glue: G.1X × 10 workers, from GetDevEndpoints (…)"}. */
+  sources: Record<string, string>;
+  glue: { state: string; error?: { kind: string; message: string } } | null;
+  resourceManager: { state: string; message?: string } | null;
 }
 
 export interface ICapPreview {

@@ -154,6 +154,10 @@ export interface IEndpointView {
   endpoint: IEndpoint;
   status: EndpointStatus;
   capacity: CapacityResult;
+  /** Where the capacity and the live figures come from, as the server says (discovery). */
+  sources: string[];
+  /** Why discovery could not help, when it could not (e.g. no AWS permission). */
+  discoveryProblem: string | null;
   clusterExecutors: number | null;
   snapshot: ISessionsSnapshot | null;
   /** What is wrong when the figures are missing or old, or null. */
@@ -207,7 +211,13 @@ export function endpointView(
   __: Translate
 ): IEndpointView {
   const { endpoint, snapshot, now } = input;
-  const capacity = capacityFromDetails(input.details);
+  // Discovered details stand in for the user's only where the user gave no cluster kind.
+  const discovered = snapshot?.discovery;
+  const capacity = capacityFromDetails(
+    input.details?.clusterKind || !discovered?.details.clusterKind
+      ? input.details
+      : (discovered.details as IEndpointDetails)
+  );
   const executors = clusterExecutors(capacity, snapshot);
   const s = endpoint.sessionSettings;
   const settings = (
@@ -224,6 +234,8 @@ export function endpointView(
   const base = {
     endpoint,
     capacity,
+    sources: Object.values(discovered?.sources ?? {}),
+    discoveryProblem: discovered?.glue?.error?.message ?? null,
     clusterExecutors: executors,
     snapshot,
     settings,

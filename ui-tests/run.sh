@@ -26,15 +26,22 @@ bash ../scripts/cluster start
 eval "$(bash ../scripts/cluster env)"
 export UI_TESTS_PORT="${UI_TESTS_PORT:-$(python3 ../cluster/freeports.py "$LC_STATE/uitest/lab-port.env" UI_TESTS_PORT=18888 | cut -d= -f2)}"
 lc_say "UI tests: JupyterLab on port $UI_TESTS_PORT, Livy $LIVY_URL, YARN ResourceManager $YARN_RM_URL"
-# The UI tests' SparkMagic config: the fixture (an unreachable endpoint, an invalid entry) plus
-# the live local Livy for the python3 kernels.
+# "Nothing answers here": a port found free now, on which nothing listens.
+DEAD_LIVY_URL="http://127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export DEAD_LIVY_URL
+# The UI tests' SparkMagic config: the fixture (the dead endpoint with a password, an invalid
+# entry) plus the live local Livy for SparkMagic's PySpark kernel (kernel_python_credentials).
 export UI_SPARKMAGIC_CONF_DIR="$LC_STATE/uitest/ui-sparkmagic"
 mkdir -p "$UI_SPARKMAGIC_CONF_DIR"
-python3 - "$UI_SPARKMAGIC_CONF_DIR/config.json" "$LIVY_URL" <<'PY'
+python3 - "$UI_SPARKMAGIC_CONF_DIR/config.json" "$LIVY_URL" "$DEAD_LIVY_URL" "$SPARKMAGIC_CONF_DIR/config.json" <<'PY'
 import json, sys
-path, url = sys.argv[1:3]
-config = json.load(open("fixtures/sparkmagic/config.json"))
-config["kernel_python3_credentials"] = {"url": url, "auth": "None"}
+path, url, dead, cluster_config = sys.argv[1:5]
+config = json.loads(open("fixtures/sparkmagic/config.json").read().replace("@DEAD_LIVY_URL@", dead))
+cluster = json.load(open(cluster_config))  # the local cluster's session settings and timeouts
+config["kernel_python_credentials"] = {"url": url, "auth": "None"}
+for key, value in cluster.items():  # sessions sized for the local cluster (512m, 1 core)
+    if not key.startswith("kernel_"):
+        config[key] = value
 json.dump(config, open(path, "w"), indent=2)
 PY
 export LIVY_CAPACITY_JOBS_DIR="$LC_ROOT/cluster/jobs"

@@ -472,3 +472,40 @@ describe('checkSection', () => {
     );
   });
 });
+
+describe('discovered endpoint details', () => {
+  const discovery = {
+    details: { clusterKind: 'glue', workerType: 'G.1X', numberOfWorkers: 10 },
+    sources: { capacity: 'Glue: G.1X × 10 workers, from GetDevEndpoints' },
+    glue: { state: 'ok' },
+    resourceManager: null
+  };
+  it('size the cluster when the user gave no kind, and say where from', () => {
+    const view = endpointView(
+      input({ details: undefined, snapshot: snapshot({ discovery }) }),
+      __
+    );
+    expect(
+      view.capacity.kind === 'capacity' && view.capacity.capacity.maxExecutors
+    ).toBe(9);
+    expect(view.sources).toEqual([discovery.sources.capacity]);
+    expect(view.discoveryProblem).toBeNull();
+  });
+  it("never override the user's kind, and say why discovery could not help", () => {
+    const failed = {
+      ...discovery,
+      glue: {
+        state: 'error',
+        error: { kind: 'access-denied', message: 'needs glue:GetDevEndpoints' }
+      }
+    };
+    const view = endpointView(
+      input({ snapshot: snapshot({ discovery: failed }) }),
+      __
+    );
+    expect(
+      view.capacity.kind === 'capacity' && view.capacity.capacity.maxExecutors
+    ).toBe(8);
+    expect(view.discoveryProblem).toBe('needs glue:GetDevEndpoints');
+  });
+});

@@ -317,6 +317,20 @@ function Summary(props: IEndpointCardProps): JSX.Element {
         </>
       )}
       {capacityLine}
+      {view.sources.length > 0 && (
+        <p
+          className="jp-LivyCapacity-hint jp-LivyCapacity-line"
+          data-testid="sources"
+          title={view.sources.join('\n')}
+        >
+          {__('From: %1', view.sources.join(' · '))}
+        </p>
+      )}
+      {view.discoveryProblem && (
+        <p className="jp-LivyCapacity-hint" data-testid="discovery-problem">
+          {view.discoveryProblem}
+        </p>
+      )}
     </>
   );
 }

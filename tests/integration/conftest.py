@@ -4,6 +4,7 @@ on free ports that scripts/cluster chooses at start time (instance "test", apart
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -98,3 +99,13 @@ def pytest_sessionfinish(session, exitstatus):
     # Safety net for an interrupted run: stop whatever the "test" instance still runs.
     if (STATE / "run").exists() and any((STATE / "run").iterdir()):
         subprocess.run(["bash", str(ROOT / "scripts" / "cluster"), "stop"], env=ENV, check=False)
+
+
+@pytest.fixture
+def sparkmagic_kernelspecs(jp_data_dir):
+    for name, module in (("pysparkkernel", "pysparkkernel.pysparkkernel"), ("sparkkernel", "sparkkernel.sparkkernel")):
+        spec = jp_data_dir / "kernels" / name
+        spec.mkdir(parents=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", f"sparkmagic.kernels.{module}", "-f", "{connection_file}"],
+            "display_name": name, "language": "python"}))

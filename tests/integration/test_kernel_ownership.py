@@ -1,29 +1,19 @@
 """Asking real kernels which Livy sessions they hold (the notebook mapping's channel).
 
-Real SparkMagic kernels answer through user_expressions without running a cell. With no Livy
-REPL jars served here, no kernel can hold a session, so the answer is empty; what this proves
-is that the expression reads SparkMagic 0.23's internals without error (a changed SparkMagic
-would show up in `problems`) and that IPython kernels without SparkMagic answer too.
+Real SparkMagic kernels answer through user_expressions without running a cell. Before any cell
+ran, no kernel holds a session, so the answer is empty; what this proves is that the expression
+reads SparkMagic 0.23's internals without error (a changed SparkMagic would show up in `problems`)
+and that IPython kernels without SparkMagic answer too. Kernels holding sessions:
+test_notebook_sessions.py.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def sparkmagic_kernelspecs(jp_data_dir):
-    for name, module in (("pysparkkernel", "pysparkkernel.pysparkkernel"), ("sparkkernel", "sparkkernel.sparkkernel")):
-        spec = jp_data_dir / "kernels" / name
-        spec.mkdir(parents=True)
-        (spec / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", f"sparkmagic.kernels.{module}", "-f", "{connection_file}"],
-            "display_name": name, "language": "python"}))
 
 
 async def open_notebook(jp_fetch, path: str, kernel_name: str) -> str:

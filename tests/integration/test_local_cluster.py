@@ -1,9 +1,8 @@
 """The local cluster is real: Livy -> Spark on YARN, and the executors each application holds,
 counted by the ResourceManager (running containers minus the application master).
 
-Livy batches stand in for interactive sessions here: the registry serves no livy-repl jars, so
-Livy cannot start interactive sessions (test_sparkmagic_kernel_runs_spark_job shows it, xfail strict:
-it turns red the day the jars are there).
+Livy batches are the holders here (cluster/jobs/hold_executors.py: a job controls when it asks for
+executors); SparkMagic notebooks holding interactive sessions are in test_notebook_sessions.py.
 """
 
 from __future__ import annotations
@@ -126,10 +125,9 @@ def test_a_holder_waits_while_another_holds_everything(local_cluster, tmp_path: 
     C.wait_until_all_gone(rm)
 
 
-@pytest.mark.xfail(strict=True, reason="the registry serves no livy-repl jars, so Livy answers POST /sessions "
-                                       "with 400 'requirement failed: Cannot find Livy REPL jars.'")
 def test_sparkmagic_kernel_runs_spark_job(local_cluster):
-    """A real SparkMagic PySpark kernel creates a Livy session and runs a job through it."""
+    """A real SparkMagic PySpark kernel creates a Livy session (a Spark application on YARN, its
+    REPL the project's driver while the registry serves no livy-repl jars) and runs a job."""
     env = {**local_cluster.env, "SPARKMAGIC_CONF_DIR": str(local_cluster.sparkmagic_conf_dir)}
     km, kc = start_new_kernel(kernel_name="pysparkkernel", env=env)
     outputs: list[str] = []

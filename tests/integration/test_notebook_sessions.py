@@ -47,7 +47,7 @@ def notebook_row(snapshot, path):
 
 def rm_executors(cluster, app_id):
     """The ResourceManager's count: running containers minus the application master."""
-    app = C.rm_app(cluster.rm_url, app_id)
+    app = C.rm_app_by_id(cluster.rm_url, app_id)
     return max(app["runningContainers"] - 1, 0) if app else None
 
 

@@ -2,9 +2,9 @@ import { expect, test } from '@jupyterlab/galata';
 
 import { openPanel, setSetting, shoot } from './helpers';
 
-// The fixture's SparkMagic config (ui-tests/fixtures/sparkmagic): nothing answers at this URL,
-// and kernel_scala_credentials is invalid. The real server extension answers.
-const ENDPOINT = 'http://127.0.0.1:18999';
+// The fixture's SparkMagic config (ui-tests/fixtures/sparkmagic): nothing answers at this URL
+// (run.sh picks a free port), and kernel_scala_credentials is invalid. The real server answers.
+const ENDPOINT = process.env.DEAD_LIVY_URL as string;
 
 test.describe('Spark Capacity panel on the real server extension', () => {
   test('shows the SparkMagic endpoint and capacity from the settings registry, live', async ({

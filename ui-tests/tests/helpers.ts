@@ -53,3 +53,40 @@ export async function shoot(
     });
   }
 }
+
+// Set by ui-tests/run.sh, which starts the real local cluster (Livy on YARN) for the live tests.
+export const LIVY = process.env.LIVY_URL as string;
+const RM = process.env.YARN_RM_URL as string;
+
+/**
+ * Opens the panel on the local cluster's endpoint, with its details as a user would enter them
+ * (custom size: the NodeManager's 6 executors; the ResourceManager for live figures), polling
+ * every 2 s; returns its card.
+ */
+export async function openPanelOnLiveCluster(page: any): Promise<any> {
+  await page.evaluate(
+    async ([plugin, livy, rm]: string[]) => {
+      const registry: any = await (window as any).galata.getPlugin(
+        '@jupyterlab/apputils-extension:settings'
+      );
+      await registry.set(plugin, 'refreshInterval', 2);
+      await registry.set(plugin, 'endpoints', {
+        [livy]: {
+          clusterKind: 'custom',
+          custom: {
+            executors: 6,
+            executorMemoryGiB: 0.5,
+            executorCores: 1,
+            driverMemoryGiB: 0.5
+          },
+          yarnResourceManagerUrl: rm
+        }
+      });
+      await (window as any).jupyterapp.commands.execute('livy-capacity:open');
+    },
+    [PLUGIN, LIVY, RM]
+  );
+  return page.locator(
+    `#livy-capacity-panel [data-testid="endpoint-card"][data-endpoint="${LIVY}"]`
+  );
+}

@@ -1,0 +1,72 @@
+import { expect, test } from '@jupyterlab/galata';
+
+import { openPanelOnLiveCluster, shoot } from './helpers';
+
+// Two real notebooks with SparkMagic's PySpark kernel on the local cluster (Livy on YARN): one
+// takes every executor, the other starts and waits; the panel names both notebooks.
+const GRAB = [
+  'import time',
+  'sc.parallelize(range(6), 6).map(lambda x: time.sleep(150) or x).count()'
+].join('\n');
+
+/** Runs the active notebook's cell without waiting for it (its kernel keeps working). */
+async function startCell(
+  page: any,
+  index: number,
+  source: string
+): Promise<void> {
+  await page.notebook.setCell(index, 'code', source);
+  await page.notebook.selectCells(index);
+  await page.keyboard.press('Control+Enter');
+}
+
+test.describe('SparkMagic notebooks holding real Livy sessions', () => {
+  test('the holder and the waiting notebook are named; kill ends the holder', async ({
+    page
+  }) => {
+    test.setTimeout(600 * 1000); // two Livy sessions start on YARN (about a minute each here)
+    await page.notebook.createNew('holder.ipynb', { kernel: 'pysparkkernel' });
+    await page.notebook.setCell(0, 'code', 'sc.parallelize(range(1000)).sum()');
+    await page.notebook.runCell(0);
+    expect(await page.notebook.getCellTextOutput(0)).toEqual(
+      expect.arrayContaining([expect.stringContaining('499500')])
+    );
+    await page.notebook.addCell('code', '');
+    await startCell(page, 1, GRAB);
+
+    const card = await openPanelOnLiveCluster(page);
+    const holder = card
+      .locator('[data-livy-key^="session-"]')
+      .filter({ hasText: 'holder.ipynb' });
+    await expect(holder.getByTestId('executors')).toHaveText(/^6/, {
+      timeout: 180000
+    });
+
+    await page.notebook.createNew('waiter.ipynb', { kernel: 'pysparkkernel' });
+    await startCell(page, 0, 'sc.parallelize(range(10)).sum()');
+    const waiter = card
+      .locator('[data-livy-key^="session-"]')
+      .filter({ hasText: 'waiter.ipynb' });
+    await expect(waiter).toBeVisible({ timeout: 180000 });
+    const toast = page
+      .locator('.Toastify__toast')
+      .filter({ hasText: 'Spark starvation' });
+    await expect(toast).toHaveCount(1, { timeout: 180000 });
+    await expect(toast).toContainText('holder.ipynb');
+    await expect(card.getByTestId('starvation')).toContainText('holder.ipynb');
+    await shoot(card, 'notebooks-light', 'screenshot-live');
+
+    await holder.getByTestId('kill').click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('holder.ipynb');
+    await dialog.getByRole('button', { name: 'Kill' }).click();
+    await expect(holder).toHaveCount(0, { timeout: 30000 });
+    // The waiting notebook gets its session once the holder's executors are free.
+    await expect(waiter.getByTestId('executors')).toBeVisible();
+    await expect
+      .poll(async () => (await page.notebook.getCellTextOutput(0))?.join(''), {
+        timeout: 240000
+      })
+      .toContain('45');
+  });
+});
