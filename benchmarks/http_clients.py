@@ -1,7 +1,8 @@
 """Which async HTTP client the server extension should use for Livy, Spark and YARN: measured.
 
 Compares httpx (httpcore pool), tornado's AsyncHTTPClient (simple_httpclient, shipped with
-Jupyter) and aiohttp (if installed) on what the upstream layer needs:
+Jupyter), aiohttp (if installed) and the extension's own ``upstream.Http`` on what the upstream
+layer needs:
 
 - throughput: requests/s through 32 concurrent slots against a local server answering after 50 ms;
 - CPU per request in this process (the test server runs in a child process, so it is not counted);
@@ -98,8 +99,28 @@ class AiohttpClient:
         await self._client.close()
 
 
+class UpstreamClient:
+    """What the extension uses: ``upstream.Http`` (its own HTTP/1.1 client), turns included."""
+    name = "upstream.Http (ours)"
+
+    async def open(self) -> None:
+        import sys
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from jupyterlab_livy_capacity.upstream import Http, HttpSettings
+
+        self._client = Http(HttpSettings(connect_timeout=30, request_timeout=30, max_per_host=SLOTS))
+
+    async def get(self, url: str) -> bytes:
+        return (await self._client.request(url)).body
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
 def clients() -> list:
-    found = [HttpxClient(), TornadoClient()]
+    found = [HttpxClient(), TornadoClient(), UpstreamClient()]
     try:
         import aiohttp  # noqa: F401
 

@@ -67,7 +67,8 @@ class LivyCapacity(Configurable):
         config=True)
     aws_region = Unicode("", help="AWS region for Glue discovery; default: boto3's region chain.").tag(config=True)
     history_minutes = Float(
-        60.0, min=1.0, max=24 * 60.0, help="Minutes of executor history kept per endpoint (GET /livy-capacity/history), in memory."
+        60.0, min=1.0, max=24 * 60.0,
+        help="Minutes of executor history kept per endpoint (GET /livy-capacity/history), in memory.",
     ).tag(config=True)
 
 
@@ -169,8 +170,10 @@ class SessionsHandler(BaseHandler):
         starvation = self.starvation.observe(endpoint.url, snapshot["sessions"], cluster_executors, share)
         # Once per snapshot (deduplicated by its fetchedAt), however many tabs ask.
         self.settings["livy_capacity_history"].record(endpoint.url, snapshot, cluster_executors)
-        self.finish_json({**snapshot, "clusterExecutors": cluster_executors, "starvation": starvation,
-                          "discovery": discovered})
+        extra = {"clusterExecutors": cluster_executors, "starvation": starvation, "discovery": discovered}
+        # The snapshot's rows are encoded once per snapshot (in steps), not once per request.
+        to_json = getattr(snapshot, "to_json", None)
+        self.finish(await to_json(extra) if to_json else strict_json({**snapshot, **extra}))
 
     @tornado.web.authenticated
     @authorized

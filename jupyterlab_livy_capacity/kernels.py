@@ -18,6 +18,7 @@ import inspect
 import json
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,16 @@ def parse_reply(content: dict[str, Any]) -> list[tuple[str, int]]:
 class _Answer:
     pairs: list[tuple[str, int]]
     at: float
+
+
+def own_client(kernel_manager) -> Any:
+    """A client of the kernel with a ZMQ identity of its own. Clients made by ``km.client()`` share
+    the manager's session id as their shell identity, and the kernel's ROUTER sends each reply to
+    the socket that connected last with it: a question asked that way can take another client's
+    reply (a notebook's cell would wait for it for ever)."""
+    session = kernel_manager.session.clone()
+    session.session = str(uuid.uuid4())
+    return kernel_manager.client(session=session)
 
 
 class KernelOwnership:
@@ -108,7 +119,7 @@ class KernelOwnership:
         return pairs
 
     async def _ask(self, kernel_id: str) -> list[tuple[str, int]]:
-        client = self.kernel_manager.get_kernel(kernel_id).client()
+        client = own_client(self.kernel_manager.get_kernel(kernel_id))
         client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
         try:
             msg_id = client.execute("", silent=True, store_history=False,

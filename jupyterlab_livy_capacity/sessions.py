@@ -316,7 +316,11 @@ class SessionCollector:
         live = [{**s, "type": "session"} for s in sessions_raw if U.is_live(s)] + [
             {**b, "type": "batch"} for b in batches_raw if U.is_live(b)]
         interactive = any(s["type"] == "session" for s in live)
-        owners = asyncio.ensure_future(self._owners() if interactive else _none())  # only they are a kernel's
+        if interactive and self.owners:  # only they are a kernel's
+            owners = asyncio.ensure_future(self._owners())
+        else:  # known at once: no partial snapshot waits for it
+            owners = asyncio.get_running_loop().create_future()
+            owners.set_result(None)
         if publish_partial is not None and not sources.done():  # Livy's list first, usage as it comes
             now = _now_iso()
             publish_partial(_snapshot(

@@ -1,16 +1,21 @@
 """Async HTTP to Livy, Spark (driver REST API, standalone master and workers) and YARN.
 
-The client is aiohttp, chosen by measurement (``benchmarks/http_clients.py``): against a 50 ms
-server through 32 slots it did ~3x the requests/s of httpx at a twentieth of the CPU per
-request, and a pool that saw hundreds of requests cancelled still answered the next request at
-once. httpcore's pool can leak slots for good when requests are cancelled while they wait in it
-(encode/httpcore#1093); tornado's simple client keeps a cancelled fetch's connection until its
-timeout fires and opens a connection per request.
+The client is a small HTTP/1.1 keep-alive client on asyncio's protocols, chosen by measurement
+(``benchmarks/http_clients.py``): a refresh where Spark's REST API is the source makes one request
+per session, and through aiohttp each cost ~0.34 ms of CPU with our turns and JSON decoding (its
+request and response objects, URL parsing, header multidicts, timers, tracing hooks), three
+quarters of the refresh's CPU; through this client ~0.11 ms. It speaks only what Livy, Spark and
+YARN need: GET and DELETE, no request body, Content-Length, chunked or close-delimited responses,
+gzip/deflate if a server sends them anyway, TLS with or without verification, no redirects, no cookies, no proxies. httpx's pool
+(httpcore) can leak slots for good when requests are cancelled while they wait in it
+(encode/httpcore#1093); tornado's simple client opens a connection per request.
 
-One client session per upstream origin (scheme, host, port), with keep-alive, and a semaphore in
-front of it: a request waits its turn without a clock on it (bounded by ``queue_timeout``), then
-gets the full ``request_timeout`` on the wire. So one hanging host never slows another, and
-cancelled waiters leave nothing behind. Bodies are read up to ``max_body_bytes``.
+One pool of keep-alive connections per upstream origin (scheme, host, port), and turns in front of
+it: a request waits its turn without a clock on it (bounded by ``queue_timeout``), then gets the
+full ``request_timeout`` on the wire (``connect_timeout`` of it to connect). So one hanging host
+never slows another, and cancelled waiters leave nothing behind: a request cancelled on the wire
+closes its connection. A request on a kept-alive connection the server closed meanwhile is sent
+once more on a new one. Bodies are read up to ``max_body_bytes``.
 
 Every failure becomes an :class:`UpstreamError` with a kind the panel can explain (unreachable,
 timeout, auth, http, malformed, too_large) and the URL that failed (never its userinfo). An
@@ -25,15 +30,18 @@ import collections
 import functools
 import json
 import math
+import re
+import ssl
+import zlib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
-import aiohttp
-
 from .config import Endpoint, without_userinfo
 
 MIB = 1024 * 1024
+MAX_HEAD = 64 * 1024  # bytes of a response's status line and headers
+USER_AGENT = "jupyterlab-livy-capacity"
 
 
 class UpstreamError(Exception):
@@ -62,59 +70,53 @@ class UpstreamResponse(NamedTuple):
 
 
 class _Turns:
-    """Up to ``size`` requests on the wire, the others waiting first come, first served. A waiter
-    is a bare future, not a task (a refresh queues hundreds), and one that gives up, by timeout or
-    cancellation, leaves nothing behind: a turn handed to it at that moment is passed on."""
+    """Up to ``size`` requests on the wire, the others waiting first come, first served, each at
+    most ``timeout`` seconds. A waiter is a bare future, not a task (a refresh queues hundreds),
+    and one that gives up, by timeout or cancellation, leaves nothing behind: a turn handed to it at
+    that moment is passed on. Waiters queue in the order of their deadlines, so one timer, set
+    for the oldest, expires them all (not one timer each in the loop's heap)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, timeout: float):
         self.free = size
-        self.waiters: collections.deque[asyncio.Future] = collections.deque()
+        self.timeout = timeout
+        self.waiters: collections.deque[tuple[float, asyncio.Future]] = collections.deque()
+        self._timer: asyncio.TimerHandle | None = None
 
-    async def take(self, timeout: float) -> bool:
+    async def take(self) -> bool:
         """True once a turn is ours; False when none came within ``timeout`` seconds."""
         if self.free > 0 and not self.waiters:
             self.free -= 1
             return True
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
-        self.waiters.append(waiter)
-        expiry = loop.call_later(timeout, _expire, waiter)
+        self.waiters.append((loop.time() + self.timeout, waiter))
+        if self._timer is None:
+            self._timer = loop.call_at(self.waiters[0][0], self._expire)
         try:
             return await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled() and waiter.result():
                 self.give_back()  # handed over just as whoever waited gave up
             raise
-        finally:
-            expiry.cancel()
 
     def give_back(self) -> None:
         while self.waiters:
-            waiter = self.waiters.popleft()
+            _, waiter = self.waiters.popleft()
             if not waiter.done():  # skips the ones that expired or were cancelled
                 waiter.set_result(True)
                 return
         self.free += 1
 
-
-def _expire(waiter: asyncio.Future) -> None:
-    if not waiter.done():
-        waiter.set_result(False)
-
-
-class _Origin:
-    """The keep-alive client session of one upstream origin and the turns it hands out."""
-
-    def __init__(self, settings: HttpSettings):
-        self.turns = _Turns(settings.max_per_host)
-        # The connector's own limit matches the turns, so nothing ever queues inside aiohttp.
-        self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=settings.max_per_host),
-            timeout=aiohttp.ClientTimeout(total=settings.request_timeout, sock_connect=settings.connect_timeout),
-            auto_decompress=True,
-            # No cookie is kept: every endpoint on this origin shares the session, whatever its credentials.
-            cookie_jar=aiohttp.DummyCookieJar(),
-        )
+    def _expire(self) -> None:
+        self._timer = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self.waiters and (self.waiters[0][0] <= now or self.waiters[0][1].done()):
+            _, waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(False)
+        if self.waiters:
+            self._timer = loop.call_at(self.waiters[0][0], self._expire)
 
 
 @functools.lru_cache(maxsize=4 * 1024)  # every refresh asks the same URLs again: each parsed once
@@ -129,14 +131,322 @@ def _origin_key(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80)
 
 
+class _Malformed(Exception):
+    """The server's answer is not HTTP/1.x as this client reads it."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Broken(Exception):
+    """The connection ended before the response did; ``silent``: before any byte of it came."""
+
+    def __init__(self, reason: str, silent: bool):
+        super().__init__(reason)
+        self.silent = silent
+
+
+_STATUS_LINE = re.compile(r"HTTP/1\.([01]) ([0-9]{3})(?: [^\r\n]*)?")
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_LENGTH, _CHUNKED, _UNTIL_CLOSE = range(3)
+
+
+class _Response(NamedTuple):
+    status: int
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    body: bytes
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection, one exchange at a time: the response is parsed as it
+    arrives and handed to the waiter of :meth:`exchange`."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.reused = False
+        self._waiter: asyncio.Future | None = None
+        self._buffer = bytearray()
+        self._head: tuple[int, dict[str, str]] | None = None
+        self._received, self._keep_alive, self._mode = False, True, _LENGTH
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._waiter is not None and self._head is not None and self._mode == _UNTIL_CLOSE:
+            self._finish(bytes(self._body), reusable=False)
+        else:
+            reason = type(exc).__name__ if exc is not None else "ServerDisconnected"
+            self._fail(_Broken(reason, silent=not self._received))
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiter is None:  # nothing was asked: the connection cannot be trusted any more
+            self.close()
+            return
+        self._received = True
+        self._buffer += data
+        try:
+            self._parse()
+        except (_Malformed, _TooLarge) as error:
+            self._fail(error)
+            self.close()
+
+    # used by Http
+    def exchange(self, request: bytes) -> asyncio.Future:
+        """Sends ``request``; the future gets its _Response or the exception that ended it."""
+        self._waiter = waiter = asyncio.get_running_loop().create_future()
+        self._head, self._received, self._keep_alive = None, False, True
+        self._buffer.clear()
+        self.transport.write(request)  # type: ignore[union-attr]
+        return waiter
+
+    def expire(self) -> None:
+        self._fail(asyncio.TimeoutError())
+        self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    # parsing
+    def _fail(self, error: BaseException) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+
+    def _finish(self, body: bytes, reusable: bool) -> None:
+        waiter, self._waiter = self._waiter, None
+        status, headers = self._head  # type: ignore[misc]
+        self._head = None
+        if not (reusable and self._keep_alive) or self._buffer:  # bytes beyond the response: not reused
+            self.close()
+        if waiter is not None and not waiter.done():
+            waiter.set_result(_Response(status, headers, body))
+
+    def _parse(self) -> None:
+        buffer = self._buffer
+        while self._head is None:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > MAX_HEAD:
+                    raise _Malformed("response headers too large")
+                return
+            head = bytes(buffer[:end])
+            del buffer[: end + 4]
+            self._read_head(head)
+        if self._mode == _LENGTH:
+            if len(buffer) >= self._remaining:
+                body = bytes(buffer[: self._remaining])
+                del buffer[: self._remaining]
+                self._finish(body, reusable=True)
+        elif self._mode == _CHUNKED:
+            self._parse_chunks()
+        else:
+            self._body += buffer
+            buffer.clear()
+            if len(self._body) > self.limit:
+                raise _TooLarge()
+
+    def _read_head(self, head: bytes) -> None:
+        lines = head.decode("latin-1").split("\r\n")
+        match = _STATUS_LINE.fullmatch(lines[0])
+        if match is None:
+            raise _Malformed("invalid status line")
+        status = int(match.group(2))
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, colon, value = line.partition(":")
+            if not colon or not name or name[-1] in " \t" or line[0] in " \t":
+                raise _Malformed("invalid header line")
+            key, text = name.lower(), value.strip(" \t")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        if 100 <= status < 200:
+            if status == 101:
+                raise _Malformed("unexpected protocol switch")
+            return  # interim answer: the final one follows
+        self._head = (status, headers)
+        self._body = bytearray()
+        if match.group(1) == "0" or "close" in headers.get("connection", "").lower():
+            self._keep_alive = False
+        encoding = headers.get("transfer-encoding")
+        length = headers.get("content-length")
+        if status in (204, 304):
+            self._mode, self._remaining = _LENGTH, 0
+        elif encoding is not None:
+            self._mode = _CHUNKED if encoding.rsplit(",", 1)[-1].strip().lower() == "chunked" else _UNTIL_CLOSE
+            self._chunk: int | None = None  # bytes left of the current chunk; None: a size line is next
+            self._keep_alive = self._keep_alive and self._mode == _CHUNKED and length is None
+        elif length is not None:
+            values = {v.strip() for v in length.split(",")}
+            if len(values) != 1 or not next(iter(values)).isdigit():
+                raise _Malformed("invalid Content-Length")
+            self._mode, self._remaining = _LENGTH, int(values.pop())
+            if self._remaining > self.limit:
+                raise _TooLarge()
+        else:
+            self._mode, self._keep_alive = _UNTIL_CLOSE, False
+
+    def _parse_chunks(self) -> None:
+        buffer, body = self._buffer, self._body
+        while True:
+            if self._chunk is None:  # a size line (extensions ignored), or the trailers after the last chunk
+                end = buffer.find(b"\r\n")
+                if end < 0:
+                    if len(buffer) > MAX_HEAD:
+                        raise _Malformed("invalid chunk size")
+                    return
+                line = bytes(buffer[:end])
+                del buffer[: end + 2]
+                size = line.split(b";", 1)[0].strip(b" \t")
+                if not _HEX.fullmatch(size):
+                    raise _Malformed("invalid chunk size")
+                self._chunk = int(size, 16) or -1
+                continue
+            if self._chunk == -1:  # trailers, until an empty line
+                end = buffer.find(b"\r\n")
+                if end < 0:
+                    if len(buffer) > MAX_HEAD:
+                        raise _Malformed("trailers too large")
+                    return
+                trailer = bytes(buffer[:end])
+                del buffer[: end + 2]
+                if not trailer:
+                    self._finish(bytes(body), reusable=True)
+                    return
+                continue
+            if self._chunk > 0:
+                taken = min(self._chunk, len(buffer))
+                body += buffer[:taken]
+                del buffer[:taken]
+                self._chunk -= taken
+                if len(body) > self.limit:
+                    raise _TooLarge()
+                if self._chunk:
+                    return
+            if len(buffer) < 2:  # the line break after the chunk's data
+                return
+            if buffer[:2] != b"\r\n":
+                raise _Malformed("invalid chunk end")
+            del buffer[:2]
+            self._chunk = None
+
+
+@functools.lru_cache(maxsize=4 * 1024)  # every refresh asks the same URLs again: each built once
+def _request_line(method: str, url: str) -> bytes:
+    parts = urlsplit(url)
+    target = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    if parts.query:
+        target += "?" + quote(parts.query, safe="/?%:@!$&'()*+,;=-._~")
+    host = parts.netloc.rpartition("@")[2]
+    return f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n".encode("utf-8")
+
+
+_DEFAULT_HEADERS = {"accept": b"Accept: */*\r\n", "user-agent": f"User-Agent: {USER_AGENT}\r\n".encode()}
+_PLAIN_END = b"".join(_DEFAULT_HEADERS.values()) + b"\r\n"
+
+
+def _request(method: str, url: str, headers: dict[str, str]) -> bytes:
+    """The request's bytes. ValueError for a header no server should be sent (its text names no value)."""
+    end = _PLAIN_END if method == "GET" else _DEFAULT_HEADERS["accept"] + _DEFAULT_HEADERS["user-agent"] + (
+        b"Content-Length: 0\r\n\r\n")
+    if not headers:
+        return _request_line(method, url) + end
+    lines = []
+    given = set()
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name) or name.lower() in ("host", "content-length",
+                                                                                      "transfer-encoding"):
+            raise ValueError("invalid header name")
+        if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
+            raise ValueError("invalid header value")
+        given.add(name.lower())
+        lines.append(f"{name}: {value}\r\n".encode("utf-8"))
+    lines.extend(line for key, line in _DEFAULT_HEADERS.items() if key not in given)
+    return _request_line(method, url) + b"".join(lines) + (b"\r\n" if method == "GET" else b"Content-Length: 0\r\n\r\n")
+
+
+@functools.lru_cache(maxsize=2)
+def _tls(verify: bool) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _decoded(body: bytes, encoding: str, limit: int) -> bytes:
+    """A gzip or deflate body as sent, decompressed up to ``limit`` bytes (never asked for, but sent by some)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise _Malformed(f"unsupported content encoding {encoding[:20]!r}")
+    wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else (zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS)
+    try:
+        decompressor = zlib.decompressobj(wbits)
+        data = decompressor.decompress(body, limit + 1)
+    except zlib.error:
+        raise _Malformed("the body could not be decompressed") from None
+    if len(data) > limit or decompressor.unconsumed_tail:
+        raise _TooLarge()
+    return data
+
+
+class _Origin:
+    """The keep-alive connections of one upstream origin and the turns it hands out."""
+
+    def __init__(self, settings: HttpSettings, key: tuple[str, str, int], verify: bool):
+        self.turns = _Turns(settings.max_per_host, settings.queue_timeout)
+        self.host, self.port = key[1], key[2]
+        self.tls = _tls(verify) if key[0] == "https" else None
+        self.limit, self.keep = settings.max_body_bytes, settings.max_per_host
+        self.idle: list[_Connection] = []
+        self.open: set[_Connection] = set()
+
+    def take_idle(self) -> _Connection | None:
+        while self.idle:
+            connection = self.idle.pop()  # the most recently used: the likeliest to be alive still
+            if not connection.closed and not connection.transport.is_closing():  # type: ignore[union-attr]
+                return connection
+            connection.close()
+            self.open.discard(connection)
+        return None
+
+    def put_back(self, connection: _Connection) -> None:
+        if connection.closed or len(self.idle) >= self.keep:
+            connection.close()
+            self.open.discard(connection)
+        else:
+            connection.reused = True
+            self.idle.append(connection)
+
+    def close(self) -> None:
+        for connection in self.open:
+            connection.close()
+        self.open.clear()
+        self.idle.clear()
+
+
 def _finite_float(text: str) -> float | None:
     value = float(text)
     return value if math.isfinite(value) else None
 
 
+# One decoder for every body: json.loads with hooks would build a new one (and its scanner) per call.
+_DECODER = json.JSONDecoder(parse_constant=lambda _: None, parse_float=_finite_float)
+
+
 def decode_json(body: bytes) -> Any:
-    """Strict JSON in, values strict JSON can carry out: NaN, Infinity and 1e999 become None."""
-    return json.loads(body, parse_constant=lambda _: None, parse_float=_finite_float)
+    """Strict JSON in, values strict JSON can carry out: NaN, Infinity and 1e999 become None.
+    Bytes are decoded as json.loads does (UTF-8, -16 or -32)."""
+    return _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
 
 
 def _describe_body(response: UpstreamResponse) -> str:
@@ -150,12 +460,12 @@ class Http:
     def __init__(self, settings: HttpSettings | None = None):
         self.settings = settings or HttpSettings()
         self.requests_sent = 0  # read by the benchmark: upstream requests per refresh
-        self._origins: dict[tuple[str, str, int], _Origin] = {}
+        self._origins: dict[tuple[tuple[str, str, int], bool], _Origin] = {}
 
     async def close(self) -> None:
         origins, self._origins = self._origins, {}
         for origin in origins.values():
-            await origin.session.close()
+            origin.close()
 
     async def request(
         self,
@@ -167,65 +477,89 @@ class Http:
         verify: bool = True,
     ) -> UpstreamResponse:
         key = _origin_key(url)
-        origin = self._origins.get(key)
+        pool = (key, verify or key[0] == "http")  # one pool per origin and TLS verification
+        origin = self._origins.get(pool)
         if origin is None:
-            origin = self._origins[key] = _Origin(self.settings)
-        headers = dict(headers or {})
+            origin = self._origins[pool] = _Origin(self.settings, key, pool[1])
         if username is not None:  # as requests (SparkMagic) sends it: Latin-1, the header wins over custom ones
             try:
                 token = base64.b64encode(f"{username}:{password or ''}".encode("latin1")).decode("ascii")
             except UnicodeEncodeError:
                 raise UpstreamError("auth", url, "the user name or password has characters outside Latin-1, "
                                                  "which HTTP Basic auth cannot send") from None
+            headers = {k: v for k, v in (headers or {}).items() if str(k).lower() != "authorization"}
             headers["Authorization"] = f"Basic {token}"
-        if not await origin.turns.take(self.settings.queue_timeout):
+        try:
+            request = _request(method.upper(), url, headers or {})
+        except ValueError as error:  # its text names no header value
+            raise UpstreamError("unreachable", url, f"the request could not be sent ({error})") from None
+        if not await origin.turns.take():
             raise UpstreamError("timeout", url, f"waited {self.settings.queue_timeout:g}s for a free connection "
                                                 "to this host; it is too slow or too busy")
         try:
             self.requests_sent += 1
-            return await self._send(origin, method, url, headers, verify)
+            return await self._send(origin, url, request)
         finally:
             origin.turns.give_back()
 
-    async def _send(self, origin: _Origin, method: str, url: str, headers: dict[str, str],
-                    verify: bool) -> UpstreamResponse:
-        limit = self.settings.max_body_bytes
-        too_large = f"the response is larger than the {limit // MIB} MiB limit; not read"
+    async def _send(self, origin: _Origin, url: str, request: bytes) -> UpstreamResponse:
+        settings = self.settings
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.request_timeout
         try:
-            async with origin.session.request(method, url, headers=headers, allow_redirects=False,
-                                              ssl=None if verify else False) as response:
-                if response.content_length is not None:
-                    if response.content_length > limit:
-                        raise UpstreamError("too_large", url, too_large)
-                    body = await response.read()  # bounded by the length just checked
-                else:
-                    chunks = bytearray()
-                    async for chunk in response.content.iter_chunked(64 * 1024):
-                        chunks += chunk
-                        if len(chunks) > limit:
-                            raise UpstreamError("too_large", url, too_large)
-                    body = bytes(chunks)
-                result = UpstreamResponse(body, response.headers.get("Content-Type", ""))
-                status = response.status
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
-            raise UpstreamError("timeout", url, f"no answer within {self.settings.request_timeout:g}s") from None
-        except aiohttp.ClientSSLError as error:
-            raise UpstreamError("unreachable", url, f"TLS failed: {_clip(str(error))}") from None
-        except aiohttp.ClientConnectorError as error:
+            for attempt in (1, 2):
+                connection = origin.take_idle() or await self._connect(origin, url, deadline)
+                timer = loop.call_at(deadline, connection.expire)
+                try:
+                    response = await connection.exchange(request)
+                except _Broken as error:
+                    origin.open.discard(connection)
+                    if attempt == 1 and error.silent and connection.reused:
+                        continue  # the server closed the idle connection as the request left: once more
+                    raise
+                except BaseException:  # timeout, cancellation: what comes on it later belongs to nobody
+                    connection.close()
+                    origin.open.discard(connection)
+                    raise
+                finally:
+                    timer.cancel()
+                origin.put_back(connection)
+                break
+            body = _decoded(response.body, response.headers.get("content-encoding", ""), settings.max_body_bytes)
+        except asyncio.TimeoutError:
+            raise UpstreamError("timeout", url, f"no answer within {settings.request_timeout:g}s") from None
+        except _TooLarge:
+            raise UpstreamError("too_large", url, f"the response is larger than the "
+                                                  f"{settings.max_body_bytes // MIB} MiB limit; not read") from None
+        except _Broken as error:
             raise UpstreamError("unreachable", url,
-                                f"cannot connect: nothing answers at this address ({_clip(str(error.os_error))})") from None
-        except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as error:
-            raise UpstreamError("unreachable", url,
-                                f"connection broken while reading the response ({type(error).__name__})") from None
-        except aiohttp.ClientError as error:  # an invalid answer or URL; its text names no header value
-            raise UpstreamError("unreachable", url, f"{type(error).__name__}: {_clip(str(error))}") from None
-        except ValueError as error:  # the request could not be built; its text may quote a header value
-            raise UpstreamError("unreachable", url, f"the request could not be sent ({type(error).__name__})") from None
+                                f"connection broken while reading the response ({error})") from None
+        except _Malformed as error:
+            raise UpstreamError("unreachable", url, f"invalid HTTP response: {error}") from None
+        result = UpstreamResponse(body, response.headers.get("content-type", ""))
+        status = response.status
         if status in (401, 403):
             raise UpstreamError("auth", url, f"HTTP {status}: authentication refused")
         if status >= 400:
             raise UpstreamError("http", url, f"HTTP {status}{_livy_message(result)}")
         return result
+
+    async def _connect(self, origin: _Origin, url: str, deadline: float) -> _Connection:
+        loop = asyncio.get_running_loop()
+        timeout = min(self.settings.connect_timeout, max(deadline - loop.time(), 0.0))
+        try:
+            _, connection = await asyncio.wait_for(loop.create_connection(
+                lambda: _Connection(origin.limit), origin.host, origin.port, ssl=origin.tls,
+                server_hostname=origin.host if origin.tls else None), timeout)
+        except asyncio.TimeoutError:
+            raise UpstreamError("timeout", url, f"no connection within {timeout:g}s") from None
+        except ssl.SSLError as error:
+            raise UpstreamError("unreachable", url, f"TLS failed: {_clip(str(error))}") from None
+        except OSError as error:
+            raise UpstreamError("unreachable", url,
+                                f"cannot connect: nothing answers at this address ({_clip(str(error))})") from None
+        origin.open.add(connection)
+        return connection
 
     async def get_json(self, url: str, **kwargs: Any) -> Any:
         response = await self.request(url, **kwargs)

@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyterlab_livy_capacity.kernels import own_client
+
 
 @dataclass
 class Notebook:
@@ -43,7 +45,7 @@ class Notebook:
 async def open_notebook(jp_fetch, server_app, path: str, kernel_name: str) -> Notebook:
     body = json.dumps({"path": path, "name": path, "type": "notebook", "kernel": {"name": kernel_name}})
     kernel_id = json.loads((await jp_fetch("api", "sessions", method="POST", body=body)).body)["kernel"]["id"]
-    client = server_app.kernel_manager.get_kernel(kernel_id).client()
+    client = own_client(server_app.kernel_manager.get_kernel(kernel_id))  # as a browser tab: its own identity
     client.start_channels()
     await client.wait_for_ready(timeout=120)
     return Notebook(path, kernel_id, client)

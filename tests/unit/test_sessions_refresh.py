@@ -4,13 +4,13 @@ request waits for a refresh once a snapshot exists, a cold one waits for Livy's 
 the request after a kill waits for a refresh that started after it."""
 
 import asyncio
+import json
 import math
 import re
 import time
 from collections import Counter
 
 import pytest
-from aiohttp import web
 from fake_upstream import SimulatedCluster, livy_pages, reply, serve
 
 from jupyterlab_livy_capacity.config import Endpoint
@@ -179,5 +179,23 @@ async def test_one_refresh_for_many_requests_and_disconnects_do_not_cancel_it():
             answers = await asyncio.gather(*waiting[5:])
             assert all([s["id"] for s in a["sessions"]] == [7] for a in answers)
             assert hits == ["/sessions?from=0&size=100"]
+    finally:
+        await http.close()
+
+
+async def test_the_answer_is_encoded_as_json_dumps_would_encode_it():
+    """The rows are encoded once per snapshot, in steps, and the per-request fields spliced after
+    them: the bytes must be those of json.dumps of the whole answer."""
+    cluster = SimulatedCluster(sessions=250, batches=BATCHES, spark_ui=False)
+    http = Http()
+    collector = SessionCollector(http, ttl=3600)
+    try:
+        async with cluster.serving() as (livy_url, _):
+            served = await collector.snapshot(Endpoint("livy", livy_url))
+            extra = {"clusterExecutors": 6, "starvation": None, "discovery": {"details": {"x": [1, "é"]}}}
+            body = await served.to_json(extra)
+            assert body == json.dumps({**served, **extra}, allow_nan=False)
+            again = await collector.snapshot(Endpoint("livy", livy_url))
+            assert await again.to_json({}) == json.dumps(dict(again))
     finally:
         await http.close()

@@ -3,6 +3,8 @@ bodies, and errors that never echo an upstream body."""
 
 import asyncio
 import socket
+import ssl
+import subprocess
 import time
 
 import pytest
@@ -197,3 +199,92 @@ async def test_non_finite_numbers_from_upstream_become_null():
 async def test_userinfo_never_appears_in_errors():
     error = UpstreamError("unreachable", "http://alice:s3cret@127.0.0.1:9/x", "down")
     assert "s3cret" not in str(error) and error.url == "http://127.0.0.1:9/x"
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked", "close", "gzip"])
+async def test_every_response_framing_is_read(framing):
+    """Content-Length, chunked (with trailers), close-delimited and gzip bodies, several in a row
+    on kept-alive connections."""
+    import gzip
+
+    payload = b'{"items": [' + b", ".join(b'{"id": %d}' % i for i in range(2000)) + b"]}"
+
+    async def answer(request):
+        if framing == "gzip":
+            return web.Response(body=gzip.compress(payload), content_type="application/json",
+                                headers={"Content-Encoding": "gzip"})
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        if framing == "chunked":
+            response.enable_chunked_encoding()
+        elif framing == "length":
+            response.content_length = len(payload)
+        else:
+            response.force_close()
+        await response.prepare(request)
+        for start in range(0, len(payload), 7000):
+            await response.write(payload[start:start + 7000])
+        await response.write_eof()
+        return response
+
+    http = Http()
+    try:
+        async with serve({"/x": answer}) as base:
+            for _ in range(3):
+                assert (await http.get_json(f"{base}/x"))["items"][-1] == {"id": 1999}
+    finally:
+        await http.close()
+
+
+async def test_a_kept_alive_connection_the_server_closed_is_replaced():
+    http = Http(HttpSettings(max_per_host=1))
+    try:
+        async with serve({"/ok": ok}) as base:
+            assert await http.get_json(f"{base}/ok") == {"ok": True}
+        async with serve({"/ok": ok}) as other:  # the first server closed its connections
+            assert await http.get_json(f"{other}/ok") == {"ok": True}
+        # a server that closes idle connections between requests
+        async def closing(request):
+            response = reply({"ok": True})
+            response.force_close()
+            return response
+        async with serve({"/ok": closing}) as base:
+            for _ in range(3):
+                assert await http.get_json(f"{base}/ok") == {"ok": True}
+    finally:
+        await http.close()
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory):
+    """A certificate for 127.0.0.1 that no authority signed, made with Debian's openssl."""
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(folder / "key.pem"),
+                    "-out", str(folder / "cert.pem")], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context
+
+
+async def test_tls_is_verified_unless_the_endpoint_says_not_to(self_signed):
+    async def version(request):
+        return reply({"version": "0.7.1", "auth": request.headers.get("Authorization")})
+
+    app = web.Application()
+    app.router.add_get("/version", version)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self_signed)
+    await site.start()
+    url = f"https://127.0.0.1:{runner.addresses[0][1]}/version"
+    http = Http()
+    try:
+        with pytest.raises(UpstreamError) as refused:
+            await http.get_json(url)
+        assert refused.value.kind == "unreachable" and "TLS failed" in refused.value.message
+        # verify_ssl false in the SparkMagic config: encrypted, not verified; Basic auth still sent.
+        answer = await http.get_json(url, verify=False, username="u", password="p")
+        assert answer == {"version": "0.7.1", "auth": "Basic dTpw"}
+    finally:
+        await http.close()
+        await runner.cleanup()
