@@ -254,3 +254,34 @@ test.describe('Scale and notifications', () => {
     ).toHaveCount(0);
   });
 });
+
+test.describe('Zero configuration', () => {
+  test('on first open, the capacity the server discovered, with its source', async ({
+    page
+  }) => {
+    await setSetting(page, 'endpoints', {});
+    const source =
+      'Glue: G.1X × 10 workers, from GetDevEndpoints (team-dev, matched by PrivateAddress)';
+    await mockServer(page, {
+      sessions: () =>
+        snapshot({
+          discovery: {
+            details: {
+              clusterKind: 'glue',
+              workerType: 'G.1X',
+              numberOfWorkers: 10
+            },
+            sources: { capacity: source },
+            glue: { state: 'ok' },
+            resourceManager: null
+          }
+        })
+    });
+    const panel = await openPanel(page);
+    const card = panel.getByTestId('endpoint-card');
+    await expect(card.getByTestId('capacity-executors')).toHaveText('9');
+    await expect(card.getByTestId('sources')).toContainText(source);
+    await expect(card.getByTestId('capacity-missing')).toHaveCount(0);
+    await shoot(card, 'discovered-light');
+  });
+});
