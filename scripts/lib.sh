@@ -23,8 +23,12 @@ lc_ensure_apt() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   lc_say "installing Debian packages: ${missing[*]}"
-  if [ -z "$_LC_APT_UPDATED" ]; then apt-get update -q >&2; _LC_APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+  if [ -z "$_LC_APT_UPDATED" ]; then
+    apt-get update -q >&2 || lc_die "apt-get update failed (output above); check the Debian mirror, then rerun"
+    _LC_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
+    lc_die "apt-get could not install ${missing[*]} (output above); install them yourself, then rerun"
 }
 
 # Spark 3.5 supports Java 8/11/17 only: pin JDK 17 and keep any other JDK off JAVA_HOME and PATH.
