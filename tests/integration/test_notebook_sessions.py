@@ -83,12 +83,14 @@ async def test_two_notebooks_starvation_and_the_recommended_cap(
                == cluster.executors, "the holder takes every executor", timeout=180)
     waiting = waiter.start(SUM)  # SparkMagic starts its session; YARN has no room for it
     episodes_before = tracker.episodes_started
-    snap = await poll(fetch, lambda s: s.get("starvation") and notebook_row(s, "waiter.ipynb")
-                      and notebook_row(s, "waiter.ipynb")["key"] in s["starvation"]["waiting"],
-                      "the panel names the holder and the waiting notebook", timeout=180)
-    holder_row, waiter_row = notebook_row(snap, "holder.ipynb"), notebook_row(snap, "waiter.ipynb")
+    snap = await poll(fetch, lambda s: s.get("starvation") and s["starvation"]["waiting"],
+                      "the panel names the holder and a waiting session", timeout=180)
+    holder_row = notebook_row(snap, "holder.ipynb")
     assert snap["starvation"]["holder"] == holder_row["key"]
-    assert waiter_row["usage"]["waitingToStart"] or waiter_row["usage"]["waitingExecutors"] > 0
+    [waiting_key] = snap["starvation"]["waiting"]
+    waiting_row = next(r for r in snap["sessions"] if r["key"] == waiting_key)
+    assert waiting_row["type"] == "session" and waiting_row["key"] != holder_row["key"]
+    assert waiting_row["usage"]["waitingToStart"] or waiting_row["usage"]["waitingExecutors"] > 0
     for _ in range(3):  # the same episode across refreshes: one warning
         await fetch()
     assert tracker.episodes_started == episodes_before + 1
@@ -97,6 +99,9 @@ async def test_two_notebooks_starvation_and_the_recommended_cap(
     cap = max(1, snap["clusterExecutors"] // 2)
     await grab
     assert "499500" in await waiting  # the waiter got its session once the holder let go
+    # Its kernel, busy while SparkMagic waited for the session, now says whose it is.
+    await poll(fetch, lambda s: (notebook_row(s, "waiter.ipynb") or {}).get("key") == waiting_key,
+               "the waiting session is the waiter notebook's")
     await holder.run(configure(max_executors=cap))
     both = [holder.start(hold_executors(40, tasks=cluster.executors)),
             waiter.start(hold_executors(40, tasks=cluster.executors))]

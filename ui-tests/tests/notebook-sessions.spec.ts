@@ -3,7 +3,8 @@ import { expect, test } from '@jupyterlab/galata';
 import { openPanelOnLiveCluster, shoot } from './helpers';
 
 // Two real notebooks with SparkMagic's PySpark kernel on the local cluster (Livy on YARN): one
-// takes every executor, the other starts and waits; the panel names both notebooks.
+// takes every executor, the other starts and waits; the panel names the holder, the waiting
+// notebook once its kernel can answer, and the kill ends the holder's session.
 const GRAB = [
   'import time',
   'sc.parallelize(range(6), 6).map(lambda x: time.sleep(150) or x).count()'
@@ -44,10 +45,6 @@ test.describe('SparkMagic notebooks holding real Livy sessions', () => {
 
     await page.notebook.createNew('waiter.ipynb', { kernel: 'pysparkkernel' });
     await startCell(page, 0, 'sc.parallelize(range(10)).sum()');
-    const waiter = card
-      .locator('[data-livy-key^="session-"]')
-      .filter({ hasText: 'waiter.ipynb' });
-    await expect(waiter).toBeVisible({ timeout: 180000 });
     const toast = page
       .locator('.Toastify__toast')
       .filter({ hasText: 'Spark starvation' });
@@ -61,12 +58,17 @@ test.describe('SparkMagic notebooks holding real Livy sessions', () => {
     await expect(dialog).toContainText('holder.ipynb');
     await dialog.getByRole('button', { name: 'Kill' }).click();
     await expect(holder).toHaveCount(0, { timeout: 30000 });
-    // The waiting notebook gets its session once the holder's executors are free.
-    await expect(waiter.getByTestId('executors')).toBeVisible();
+    // The waiting notebook gets its session once the holder's executors are free; its kernel,
+    // busy while SparkMagic waited, then says whose session it is.
     await expect
       .poll(async () => (await page.notebook.getCellTextOutput(0))?.join(''), {
         timeout: 240000
       })
       .toContain('45');
+    await expect(
+      card
+        .locator('[data-livy-key^="session-"]')
+        .filter({ hasText: 'waiter.ipynb' })
+    ).toBeVisible({ timeout: 60000 });
   });
 });
