@@ -78,7 +78,7 @@ async def test_two_notebooks_starvation_and_the_recommended_cap(
     holder = await open_notebook(jp_fetch, jp_serverapp, "holder.ipynb", "pysparkkernel")
     waiter = await open_notebook(jp_fetch, jp_serverapp, "waiter.ipynb", "pysparkkernel")
     assert "499500" in await holder.run(SUM)
-    grab = holder.start(hold_executors(60, tasks=cluster.executors))
+    grab = holder.start(hold_executors(150, tasks=cluster.executors))  # long enough for the waiter to start
     await poll(fetch, lambda s: (notebook_row(s, "holder.ipynb") or {}).get("usage", {}).get("executors")
                == cluster.executors, "the holder takes every executor", timeout=180)
     waiting = waiter.start(SUM)  # SparkMagic starts its session; YARN has no room for it
