@@ -214,6 +214,7 @@ class _Entry:
     # time is measured from this server's own observations of the state.
     idle_since: dict[str, str] = field(default_factory=dict)
     livy_version: str | None = None
+    sources: tuple[str, str] = ("", "")  # (master URL, YARN URL) of the latest refresh
 
 
 class SessionCollector:
@@ -223,7 +224,7 @@ class SessionCollector:
         self.owners = owners
         self.ttl = ttl
         self.trusted_hosts = tuple(trusted_hosts)
-        self._entries: dict[tuple[str, str, str], _Entry] = {}
+        self._entries: dict[str, _Entry] = {}
         # appId -> the Spark properties caps read (immutable per application), oldest first
         self._environments: dict[str, dict[str, str]] = {}
         self._environment_fetches: dict[str, asyncio.Future] = {}
@@ -234,13 +235,16 @@ class SessionCollector:
         snapshot yet, for Livy's listing and the cluster sources (``partial``: Spark REST usage and
         notebooks follow), and after :meth:`invalidate`, for a whole refresh that started after it.
         ``master_url`` and ``yarn_url`` must come from trusted configuration."""
-        key = (endpoint.url or endpoint.id, master_url.rstrip("/"), yarn_url.rstrip("/"))
-        entry = self._entries.setdefault(key, _Entry())
-        if entry.refresh is None and (entry.last is None or time.monotonic() - entry.refreshed_at >= self.ttl):
-            self._start_refresh(endpoint, key, entry)
+        # One entry per endpoint: when its sources change (settings edited, a ResourceManager
+        # discovered) the next refresh reads the new ones, and the last good data stays meanwhile.
+        entry = self._entries.setdefault(endpoint.url or endpoint.id, _Entry())
+        sources = (master_url.rstrip("/"), yarn_url.rstrip("/"))
+        if entry.refresh is None and (entry.last is None or sources != entry.sources
+                                      or time.monotonic() - entry.refreshed_at >= self.ttl):
+            self._start_refresh(endpoint, sources, entry)
         # Shields: a browser that disconnects must not cancel the refresh others wait for.
         while entry.invalidated_at is not None:  # a refresh that began before the kill may list it
-            await asyncio.shield((entry.refresh or self._start_refresh(endpoint, key, entry)).task)
+            await asyncio.shield((entry.refresh or self._start_refresh(endpoint, sources, entry)).task)
         if entry.last is None:
             refresh = entry.refresh
             await asyncio.shield(refresh.published)
@@ -253,13 +257,14 @@ class SessionCollector:
 
     def invalidate(self, endpoint_url: str) -> None:
         """After a kill: the next snapshot of this endpoint waits for a refresh that starts now."""
-        for key, entry in self._entries.items():
-            if key[0] == endpoint_url:
-                entry.invalidated_at = time.monotonic()
+        entry = self._entries.get(endpoint_url)
+        if entry is not None:
+            entry.invalidated_at = time.monotonic()
 
-    def _start_refresh(self, endpoint: Endpoint, key: tuple[str, str, str], entry: _Entry) -> _Refresh:
+    def _start_refresh(self, endpoint: Endpoint, sources: tuple[str, str], entry: _Entry) -> _Refresh:
         refresh = entry.refresh = _Refresh(time.monotonic())
-        refresh.task = asyncio.ensure_future(self._refresh(endpoint, key[1], key[2], entry, refresh))
+        entry.sources = sources
+        refresh.task = asyncio.ensure_future(self._refresh(endpoint, *sources, entry, refresh))
         return refresh
 
     async def _refresh(self, endpoint: Endpoint, master_url: str, yarn_url: str, entry: _Entry,

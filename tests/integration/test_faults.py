@@ -89,7 +89,7 @@ async def test_fault_keeps_last_good_data_marked_stale(proxied_config, jp_fetch,
     async def snapshot():
         return json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
 
-    good = await snapshot()
+    good = await until(snapshot, lambda s: not s["partial"] and not s["refreshing"])  # complete, settled
     assert good["error"] is None and f"batch-{someone_elses_batch['id']}" in {s["key"] for s in good["sessions"]}
 
     proxy.mode = mode
@@ -105,7 +105,7 @@ async def test_fault_keeps_last_good_data_marked_stale(proxied_config, jp_fetch,
 
 async def test_livy_down_after_success(proxied_config, jp_fetch, local_cluster, proxy, someone_elses_batch):
     query = {"endpoint": proxy.url}
-    good = json.loads((await jp_fetch("livy-capacity", "sessions", params=query)).body)
+    good = await until(lambda: fetch_json(jp_fetch, query), lambda s: not s["partial"] and not s["refreshing"])
     assert good["error"] is None
     proxy.__exit__(None, None, None)  # nothing listens on the port any more: connection refused
     bad = await until(lambda: fetch_json(jp_fetch, query), lambda s: s["error"] is not None)
