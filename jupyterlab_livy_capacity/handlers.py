@@ -3,7 +3,6 @@ authorized by jupyter_server for the resource ``livy-capacity`` (read for GET, w
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -26,7 +25,7 @@ from .glue import GlueDiscovery, executors_from_details
 from .history import History
 from .kernels import KernelOwnership
 from .rmdiscovery import RmDiscovery
-from .sessions import SessionCollector
+from .sessions import SessionCollector, strict_json
 from .upstream import Http, HttpSettings, LivyClient, UpstreamError
 
 NAMESPACE = "livy-capacity"
@@ -70,22 +69,6 @@ class LivyCapacity(Configurable):
         60.0, min=1.0, max=24 * 60.0,
         help="Minutes of executor history kept per endpoint (GET /livy-capacity/history), in memory.",
     ).tag(config=True)
-
-
-def strict_json(value: Any) -> str:
-    """JSON every browser's JSON.parse accepts: NaN and ±Infinity become null."""
-    def finite(item: Any) -> Any:
-        if isinstance(item, float) and not math.isfinite(item):
-            return None
-        if isinstance(item, dict):
-            return {k: finite(v) for k, v in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [finite(v) for v in item]
-        return item
-    try:
-        return json.dumps(value, allow_nan=False)
-    except ValueError:  # rare: upstream JSON is decoded to finite numbers already; walk only then
-        return json.dumps(finite(value), allow_nan=False)
 
 
 class BaseHandler(APIHandler):

@@ -131,8 +131,9 @@ def _finite(item: Any) -> Any:
     return item
 
 
-def _strict(value: Any) -> str:
-    """JSON every browser's JSON.parse accepts (as ``handlers.strict_json``): NaN and ±Infinity become null."""
+def strict_json(value: Any) -> str:
+    """JSON every browser's JSON.parse accepts: NaN and ±Infinity become null (rare: upstream JSON
+    is decoded to finite numbers already, so the walk runs only when encoding fails)."""
     try:
         return json.dumps(value, allow_nan=False)
     except ValueError:
@@ -157,15 +158,15 @@ class _Published(dict):
     async def _encode(self) -> str:
         rows = self.get("sessions")
         if not isinstance(rows, list) or len(rows) <= ROWS_PER_STEP:
-            return _strict(dict(self))
+            return strict_json(dict(self))
         # json.dumps writes a list as "[a, b]" and an object as "{"k": v, "l": w}": the rows are
         # encoded in steps and everything joined the same way.
         parts = []
         for start in range(0, len(rows), ROWS_PER_STEP):
-            parts.append(_strict(rows[start:start + ROWS_PER_STEP])[1:-1])
+            parts.append(strict_json(rows[start:start + ROWS_PER_STEP])[1:-1])
             await asyncio.sleep(0)
         rows_json = f"[{', '.join(parts)}]"
-        return "{" + ", ".join(f"{json.dumps(k)}: {rows_json if k == 'sessions' else _strict(v)}"
+        return "{" + ", ".join(f"{json.dumps(k)}: {rows_json if k == 'sessions' else strict_json(v)}"
                                for k, v in self.items()) + "}"
 
 
@@ -179,8 +180,8 @@ class Served(dict):
         of ``{**self, **extra}`` writes it, without encoding the snapshot's rows again."""
         published = self.published
         if any(k in published for k in extra) or any(k not in self or self[k] is not v for k, v in published.items()):
-            return _strict({**self, **extra})  # fields replaced: not the published snapshot any more
-        added = _strict({**{k: v for k, v in self.items() if k not in published}, **extra})
+            return strict_json({**self, **extra})  # fields replaced: not the published snapshot any more
+        added = strict_json({**{k: v for k, v in self.items() if k not in published}, **extra})
         body = await published.encoded()
         if added == "{}":
             return body
