@@ -1,4 +1,4 @@
-import { ILivySession } from '../types';
+import { IEndpoint, ILivySession } from '../types';
 
 /** A Livy session or batch row as the server sends it. */
 export function session(
@@ -42,5 +42,33 @@ export function session(
       ? { path: notebook, name: notebook, kernelId: 'k' }
       : null,
     ...extra
+  };
+}
+
+/** A valid SparkMagic endpoint as GET /livy-capacity/endpoints sends it. */
+export function livyEndpoint(
+  sessionSettings: Partial<IEndpoint['sessionSettings']> = {}
+): IEndpoint {
+  return {
+    id: 'http://livy:8998',
+    url: 'http://livy:8998',
+    kernels: ['python'],
+    auth: 'None',
+    username: null,
+    hasPassword: false,
+    customHeaderNames: [],
+    verifySsl: true,
+    sessionSettings: {
+      driverMemory: null,
+      executorMemory: null,
+      executorCores: null,
+      numExecutors: null,
+      dynamicAllocation: {},
+      maxExecutorsUnset: false,
+      properties: {},
+      ...sessionSettings
+    },
+    errors: [],
+    warnings: []
   };
 }

@@ -9,7 +9,7 @@ import {
   IEndpointInput,
   plainTranslate as __
 } from '../viewmodel';
-import { session } from './fixtures';
+import { livyEndpoint, session } from './fixtures';
 
 function view(
   snapshot: Partial<ISessionsSnapshot>,
@@ -29,27 +29,7 @@ function view(
     ...snapshot
   };
   const input: IEndpointInput = {
-    endpoint: {
-      id: 'http://livy:8998',
-      url: 'http://livy:8998',
-      kernels: ['python'],
-      auth: 'None',
-      username: null,
-      hasPassword: false,
-      customHeaderNames: [],
-      verifySsl: true,
-      sessionSettings: {
-        driverMemory: null,
-        executorMemory: null,
-        executorCores: null,
-        numExecutors: null,
-        dynamicAllocation: {},
-        maxExecutorsUnset: false,
-        properties: {}
-      },
-      errors: [],
-      warnings: []
-    },
+    endpoint: livyEndpoint(),
     details: undefined,
     snapshot: full,
     sessionsError: null,

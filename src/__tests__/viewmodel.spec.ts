@@ -15,7 +15,7 @@ import {
   starvationText,
   topHolders
 } from '../viewmodel';
-import { session } from './fixtures';
+import { livyEndpoint, session } from './fixtures';
 
 const sessions = [
   session('session', 4, 1),
@@ -25,27 +25,10 @@ const sessions = [
   session('session', 3, null)
 ];
 
-const endpoint: IEndpoint = {
-  id: 'http://livy:8998',
-  url: 'http://livy:8998',
-  kernels: ['python'],
-  auth: 'None',
-  username: null,
-  hasPassword: false,
-  customHeaderNames: [],
-  verifySsl: true,
-  sessionSettings: {
-    driverMemory: null,
-    executorMemory: '10g',
-    executorCores: null,
-    numExecutors: null,
-    dynamicAllocation: {},
-    maxExecutorsUnset: true,
-    properties: {}
-  },
-  errors: [],
-  warnings: []
-};
+const endpoint: IEndpoint = livyEndpoint({
+  executorMemory: '10g',
+  maxExecutorsUnset: true
+});
 
 const NOW = new Date('2026-11-24T12:00:00Z');
 
