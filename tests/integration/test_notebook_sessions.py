@@ -95,14 +95,15 @@ async def test_two_notebooks_starvation_and_the_recommended_cap(
         await fetch()
     assert tracker.episodes_started == episodes_before + 1
 
-    # The recommendation: the fair share, run as %%configure -f in the holder notebook.
+    # The recommendation: the fair share, as a %%configure -f cell.
     cap = max(1, snap["clusterExecutors"] // 2)
     await grab
     assert "499500" in await waiting  # the waiter got its session once the holder let go
     # Its kernel, busy while SparkMagic waited for the session, now says whose it is.
     await poll(fetch, lambda s: (notebook_row(s, "waiter.ipynb") or {}).get("key") == waiting_key,
                "the waiting session is the waiter notebook's")
-    await holder.run(configure(max_executors=cap))
+    # Each notebook's user runs the cell the panel recommends.
+    await asyncio.gather(holder.run(configure(max_executors=cap)), waiter.run(configure(max_executors=cap)))
     both = [holder.start(hold_executors(40, tasks=cluster.executors)),
             waiter.start(hold_executors(40, tasks=cluster.executors))]
     snap = await poll(fetch, lambda s: all((notebook_row(s, p) or {}).get("usage", {}).get("executors")
