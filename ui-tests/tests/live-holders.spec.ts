@@ -45,6 +45,10 @@ async function liveBatchIds(): Promise<number[]> {
     .map((s: any) => s.id);
 }
 
+// The server reads the endpoint details (cluster size, ResourceManager) from the user's settings
+// itself: these tests save them as the Settings Editor does, not in Galata's in-memory mock.
+test.use({ mockSettings: false });
+
 test.describe('Live holders on the real local cluster', () => {
   test('a batch appears with the executors Spark grants; kill it from the panel', async ({
     page

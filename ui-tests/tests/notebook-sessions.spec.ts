@@ -21,6 +21,10 @@ async function startCell(
   await page.keyboard.press('Control+Enter');
 }
 
+// The server reads the endpoint details (cluster size, ResourceManager) from the user's settings
+// itself: these tests save them as the Settings Editor does, not in Galata's in-memory mock.
+test.use({ mockSettings: false });
+
 test.describe('SparkMagic notebooks holding real Livy sessions', () => {
   test('the holder and the waiting notebook are named; kill ends the holder', async ({
     page
