@@ -5,6 +5,8 @@ import { openPanelOnLiveCluster, shoot } from './helpers';
 // Two real notebooks with SparkMagic's PySpark kernel on the local cluster (Livy on YARN): one
 // takes every executor, the other starts and waits; the panel names the holder, the waiting
 // notebook once its kernel can answer, and the kill ends the holder's session.
+const HOLDER = '/Untitled.ipynb';
+const WAITER = '/Untitled1.ipynb';
 const GRAB = [
   'import time',
   'sc.parallelize(range(6), 6).map(lambda x: time.sleep(150) or x).count()'
@@ -30,7 +32,8 @@ test.describe('SparkMagic notebooks holding real Livy sessions', () => {
     page
   }) => {
     test.setTimeout(600 * 1000); // two Livy sessions start on YARN (about a minute each here)
-    await page.notebook.createNew('holder.ipynb', { kernel: 'pysparkkernel' });
+    // Galata names new notebooks Untitled.ipynb, Untitled1.ipynb (the Jupyter session's path).
+    await page.notebook.createNew(undefined, { kernel: 'pysparkkernel' });
     await page.notebook.setCell(0, 'code', 'sc.parallelize(range(1000)).sum()');
     await page.notebook.runCell(0);
     expect(await page.notebook.getCellTextOutput(0)).toEqual(
@@ -42,24 +45,24 @@ test.describe('SparkMagic notebooks holding real Livy sessions', () => {
     const card = await openPanelOnLiveCluster(page);
     const holder = card
       .locator('[data-livy-key^="session-"]')
-      .filter({ hasText: 'holder.ipynb' });
+      .filter({ hasText: HOLDER });
     await expect(holder.getByTestId('executors')).toHaveText(/^6/, {
       timeout: 180000
     });
 
-    await page.notebook.createNew('waiter.ipynb', { kernel: 'pysparkkernel' });
+    await page.notebook.createNew(undefined, { kernel: 'pysparkkernel' });
     await startCell(page, 0, 'sc.parallelize(range(10)).sum()');
     const toast = page
       .locator('.Toastify__toast')
       .filter({ hasText: 'Spark starvation' });
     await expect(toast).toHaveCount(1, { timeout: 180000 });
-    await expect(toast).toContainText('holder.ipynb');
-    await expect(card.getByTestId('starvation')).toContainText('holder.ipynb');
+    await expect(toast).toContainText(HOLDER);
+    await expect(card.getByTestId('starvation')).toContainText(HOLDER);
     await shoot(card, 'notebooks-light', 'screenshot-live');
 
     await holder.getByTestId('kill').click();
     const dialog = page.locator('.jp-Dialog');
-    await expect(dialog).toContainText('holder.ipynb');
+    await expect(dialog).toContainText(HOLDER);
     await dialog.getByRole('button', { name: 'Kill' }).click();
     await expect(holder).toHaveCount(0, { timeout: 30000 });
     // The waiting notebook gets its session once the holder's executors are free; its kernel,
@@ -72,7 +75,7 @@ test.describe('SparkMagic notebooks holding real Livy sessions', () => {
     await expect(
       card
         .locator('[data-livy-key^="session-"]')
-        .filter({ hasText: 'waiter.ipynb' })
+        .filter({ hasText: WAITER })
     ).toBeVisible({ timeout: 60000 });
   });
 });
