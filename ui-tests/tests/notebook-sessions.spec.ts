@@ -73,9 +73,7 @@ test.describe('SparkMagic notebooks holding real Livy sessions', () => {
       })
       .toContain('45');
     await expect(
-      card
-        .locator('[data-livy-key^="session-"]')
-        .filter({ hasText: WAITER })
+      card.locator('[data-livy-key^="session-"]').filter({ hasText: WAITER })
     ).toBeVisible({ timeout: 60000 });
   });
 });
