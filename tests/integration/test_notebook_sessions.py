@@ -78,6 +78,8 @@ async def test_two_notebooks_starvation_and_the_recommended_cap(
     holder = await open_notebook(jp_fetch, jp_serverapp, "holder.ipynb", "pysparkkernel")
     waiter = await open_notebook(jp_fetch, jp_serverapp, "waiter.ipynb", "pysparkkernel")
     assert "499500" in await holder.run(SUM)
+    # Kernels answer between cells: the panel learns the holder's notebook while it is idle.
+    await poll(fetch, lambda s: notebook_row(s, "holder.ipynb"), "the holder's session is its notebook's")
     grab = holder.start(hold_executors(150, tasks=cluster.executors))  # long enough for the waiter to start
     await poll(fetch, lambda s: (notebook_row(s, "holder.ipynb") or {}).get("usage", {}).get("executors")
                == cluster.executors, "the holder takes every executor", timeout=180)

@@ -39,13 +39,15 @@ test.describe('SparkMagic notebooks holding real Livy sessions', () => {
     expect(await page.notebook.getCellTextOutput(0)).toEqual(
       expect.arrayContaining([expect.stringContaining('499500')])
     );
-    await page.notebook.addCell('code', '');
-    await startCell(page, 1, GRAB);
-
+    // Kernels answer between cells: the panel learns the holder's notebook while it is idle.
     const card = await openPanelOnLiveCluster(page);
     const holder = card
       .locator('[data-livy-key^="session-"]')
       .filter({ hasText: HOLDER });
+    await expect(holder).toBeVisible({ timeout: 60000 });
+    await page.notebook.activate('Untitled.ipynb');
+    await page.notebook.addCell('code', '');
+    await startCell(page, 1, GRAB);
     await expect(holder.getByTestId('executors')).toHaveText(/^6/, {
       timeout: 180000
     });
@@ -54,7 +56,8 @@ test.describe('SparkMagic notebooks holding real Livy sessions', () => {
     await startCell(page, 0, 'sc.parallelize(range(10)).sum()');
     const toast = page
       .locator('.Toastify__toast')
-      .filter({ hasText: 'Spark starvation' });
+      .filter({ hasText: 'Spark starvation' })
+      .filter({ hasText: HOLDER }); // not an earlier test's episode still open on the server
     await expect(toast).toHaveCount(1, { timeout: 180000 });
     await expect(toast).toContainText(HOLDER);
     await expect(card.getByTestId('starvation')).toContainText(HOLDER);
