@@ -92,7 +92,10 @@ async def test_two_notebooks_starvation_and_the_recommended_cap(
     [waiting_key] = snap["starvation"]["waiting"]
     waiting_row = next(r for r in snap["sessions"] if r["key"] == waiting_key)
     assert waiting_row["type"] == "session" and waiting_row["key"] != holder_row["key"]
-    assert waiting_row["usage"]["waitingToStart"] or waiting_row["usage"]["waitingExecutors"] > 0
+    # Waiting by Livy's word (still starting: not yet at the RM) or by the RM's (ACCEPTED, or asking).
+    usage = waiting_row["usage"]
+    assert (waiting_row["state"] == "starting" or usage.get("waitingToStart")
+            or (usage.get("waitingExecutors") or 0) > 0), waiting_row
     for _ in range(3):  # the same episode across refreshes: one warning
         await fetch()
     assert tracker.episodes_started == episodes_before + 1
