@@ -234,7 +234,7 @@ export function endpointView(
   const base = {
     endpoint,
     capacity,
-    sources: Object.values(discovered?.sources ?? {}),
+    sources: [...new Set(Object.values(discovered?.sources ?? {}))],
     discoveryProblem: discovered?.glue?.error?.message ?? null,
     clusterExecutors: executors,
     snapshot,
