@@ -14,6 +14,7 @@ never from a request.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import binascii
 import copy
 import json
@@ -177,6 +178,15 @@ def redact(value: Any, key: Any = None) -> Any:
 def without_userinfo(url: str) -> str:
     """``url`` without ``user:password@``: safe to show, log and use as an id."""
     return _USERINFO.sub(r"\1", url)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def normalize_url(url: str) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from .config import ClusterUrls
-from .glue import GlueDiscovery, effective_endpoint_details, is_loopback, livy_host
+from .config import ClusterUrls, is_loopback
+from .glue import GlueDiscovery, effective_endpoint_details, livy_host
 from .rmdiscovery import FROM_GLUE, Candidate, RmDiscovery
 from .sessions import host_of
 

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
+from .config import is_loopback
 from .rmdiscovery import RM_WEB_PORT
 
 INSTALL_HINT = "pip install jupyterlab-livy-capacity[aws]"
@@ -146,15 +147,6 @@ def region_from_host(host: str) -> str | None:
         return "us-east-1"
     found = EC2_HOST_REGION.search(host)
     return found.group(1) if found else None
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def matching_address_field(forms: set[str], dev_endpoint: Mapping[str, Any]) -> str | None:

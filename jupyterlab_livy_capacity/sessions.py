@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import json
 import math
 import time
@@ -26,7 +25,7 @@ from typing import Any, Awaitable, Callable, Iterable, NamedTuple
 from urllib.parse import quote, urlsplit
 
 from . import usage as U
-from .config import Endpoint, without_userinfo
+from .config import Endpoint, is_loopback, without_userinfo
 from .upstream import Http, LivyClient, UpstreamError
 
 # (endpoint url, livy session id) -> {"path", "kernelId", "name"}
@@ -69,17 +68,10 @@ def host_of(url: str) -> str | None:
         return None
     host = parts.hostname.lower()
     # One machine, many names: YARN writes "localhost" into the URLs of a Livy reached at 127.0.0.1.
-    return LOOPBACK if host == "localhost" or _is_loopback_address(host) else host
+    return LOOPBACK if is_loopback(host) else host
 
 
 LOOPBACK = "loopback"
-
-
-def _is_loopback_address(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Trust:
