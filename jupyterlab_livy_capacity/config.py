@@ -17,6 +17,7 @@ import base64
 import ipaddress
 import binascii
 import copy
+import functools
 import json
 import math
 import os
@@ -180,6 +181,8 @@ def without_userinfo(url: str) -> str:
     return _USERINFO.sub(r"\1", url)
 
 
+# Every row's Spark UI and log URL asks about the same few hosts.
+@functools.lru_cache(maxsize=256)
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

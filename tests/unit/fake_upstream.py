@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -80,10 +81,13 @@ class SimulatedCluster:
 
         async def delayed(request: web.Request) -> web.Response:
             self.requests.append(request.path_qs)
-            await asyncio.sleep(self.latency)
+            arrived = time.monotonic()
             key = (request.path_qs, self.sessions, self.batches)
             if key not in bodies:
                 bodies[key] = json.dumps(handler(request))
+            # The latency is the whole answer time, building the body included (a real upstream
+            # answers many requests at once; this one builds them one after another).
+            await asyncio.sleep(max(self.latency - (time.monotonic() - arrived), 0.0))
             return web.Response(text=bodies[key], content_type="application/json")
         return delayed
 

@@ -252,3 +252,16 @@ async def test_preview_bounds_the_cap(jp_fetch, write_config, value):
     write_config({"kernel_python_credentials": {"url": "http://127.0.0.1:9"}})
     code, message = await fails(jp_fetch, "config", "max-executors", value=value)
     assert code == 400 and "between 1 and 10000" in message
+
+
+@pytest.mark.parametrize("url", [
+    "http://spark-ui:4040/jobs/", "HTTPS://Node1.Example.com:8443/x?y#z", "http://user:p@ss@evil.com/x",
+    "http://a@b@evil.example/", "http://[::1]:4040/", "http://127.0.0.1:8088/proxy/app/", "http://localhost/",
+    "http://trusted.example\t.evil.example/", "http://trusted.example\n@evil.example/", " http://evil.example/",
+    "http://host:notaport/", "http://host:99999/", "ftp://host/", "http:/x://evil.example/", "javascript:x://evil/",
+    "http://evil.example?@trusted.example/", "http://evil.example#@trusted.example/", "http://", "",
+])
+def test_host_of_reads_an_origin_as_a_full_urlsplit_does(url):
+    """Trust hangs on host_of; its per-origin cache must never see another host than urlsplit."""
+    from jupyterlab_livy_capacity.sessions import _host_of_origin, host_of
+    assert host_of(url) == _host_of_origin(url)

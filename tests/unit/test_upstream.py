@@ -2,6 +2,8 @@
 bodies, and errors that never echo an upstream body."""
 
 import asyncio
+import contextlib
+import itertools
 import socket
 import ssl
 import subprocess
@@ -288,3 +290,67 @@ async def test_tls_is_verified_unless_the_endpoint_says_not_to(self_signed):
     finally:
         await http.close()
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def raw_server(on_request):
+    """A bare HTTP/1.1 server on 127.0.0.1: ``on_request(request_number_on_its_connection)`` gives
+    the bytes to answer with and whether to keep the connection open after them."""
+    connections = []
+
+    async def handle(reader, writer):
+        connections.append(writer)
+        try:
+            for request in itertools.count(1):
+                await reader.readuntil(b"\r\n\r\n")
+                answer, keep_open = on_request(request)
+                writer.write(answer)
+                await writer.drain()
+                if not keep_open:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", connections
+    finally:
+        server.close()
+
+
+ANSWER = (b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"ok": true}', True)
+DROP = (b"", False)  # closed unanswered
+PART = (ANSWER[0][:20], False)  # closed in the middle of the status line
+
+
+async def test_a_reused_connection_closed_before_any_answer_is_tried_once_more():
+    # The race keep-alive clients must handle: the server drops an idle connection as a request leaves.
+    http = Http(HttpSettings(max_per_host=1))
+    try:
+        async with raw_server(lambda request: ANSWER if request == 1 else DROP) as (base, connections):
+            for _ in range(3):
+                assert await http.get_json(f"{base}/x") == {"ok": True}
+            assert len(connections) == 3  # each second request on a connection went again on a new one
+    finally:
+        await http.close()
+
+
+@pytest.mark.parametrize("first, second", [
+    (DROP, None),  # a fresh connection closed unanswered: sending again would not help
+    (PART, None),  # part of an answer came
+    (ANSWER, PART),  # part of an answer on a reused connection: the request may have been acted on
+])
+async def test_a_connection_broken_otherwise_is_an_error_not_a_retry(first, second):
+    http = Http(HttpSettings(max_per_host=1))
+    try:
+        async with raw_server(lambda request: first if request == 1 else second) as (base, connections):
+            if second is not None:
+                assert await http.get_json(f"{base}/x") == {"ok": True}
+            with pytest.raises(UpstreamError) as raised:
+                await http.get_json(f"{base}/x")
+            assert raised.value.kind == "unreachable" and "connection broken" in raised.value.message
+            assert len(connections) == 1
+    finally:
+        await http.close()
