@@ -20,7 +20,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from jupyterlab_livy_capacity.config import Endpoint  # noqa: E402
+from jupyterlab_livy_capacity.sparkmagic_config import Endpoint  # noqa: E402
 from jupyterlab_livy_capacity.sessions import SessionCollector  # noqa: E402
 from jupyterlab_livy_capacity.upstream import Http  # noqa: E402
 

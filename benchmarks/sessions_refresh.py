@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulated_upstream import simulated_upstream  # noqa: E402
 
-from jupyterlab_livy_capacity.config import Endpoint  # noqa: E402
+from jupyterlab_livy_capacity.sparkmagic_config import Endpoint  # noqa: E402
 from jupyterlab_livy_capacity.sessions import SessionCollector  # noqa: E402
 from jupyterlab_livy_capacity.upstream import Http, HttpSettings  # noqa: E402
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import MAX_EXECUTORS
+from .sparkmagic_config import MAX_EXECUTORS
 
 BACKUP_SUFFIX = ".livy-capacity-backup-"
 MAX_BACKUPS = 1000

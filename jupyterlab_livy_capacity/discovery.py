@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from .config import ClusterUrls, is_loopback
 from .glue import GlueDiscovery, effective_endpoint_details, livy_host
 from .rmdiscovery import FROM_GLUE, Candidate, RmDiscovery
-from .sessions import host_of
-
-GLUE_MODES = ("auto", "on", "off")
+from .settings import ClusterUrls
+from .urls import host_of, is_loopback
 
 
 class EndpointDiscovery:

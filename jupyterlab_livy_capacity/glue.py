@@ -25,8 +25,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
-from .config import is_loopback
 from .rmdiscovery import RM_WEB_PORT
+from .urls import is_loopback
 
 INSTALL_HINT = "pip install jupyterlab-livy-capacity[aws]"
 LIST_PERMISSION = "glue:GetDevEndpoints"

@@ -12,63 +12,26 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError
-from traitlets import Dict, Enum, Float, Int, List, Unicode
-from traitlets.config import Configurable
 
 from . import __version__
-from .config import (ClusterUrls, ConfigWatcher, Endpoint, FileWatcher, cluster_urls_of, lab_settings_path,
-                     normalize_url, read_lab_settings, without_userinfo)
 from .configwriter import MAX_CAP, ConfigWriteError, apply_max_executors, plan_max_executors
-from .discovery import GLUE_MODES, EndpointDiscovery
+from .discovery import EndpointDiscovery
 from .fairshare import StarvationTracker
+from .filewatch import FileWatcher
 from .glue import GlueDiscovery, executors_from_details
 from .history import History
 from .kernels import KernelOwnership
 from .rmdiscovery import RmDiscovery
 from .sessions import SessionCollector, strict_json
+from .settings import ClusterUrls, LivyCapacity, cluster_urls_of, lab_settings_path, read_lab_settings
+from .sparkmagic_config import ConfigWatcher, Endpoint
 from .upstream import Http, HttpSettings, LivyClient, UpstreamError
+from .urls import normalize_url, without_userinfo
 
 NAMESPACE = "livy-capacity"
 AUTH_RESOURCE = "livy-capacity"
 # Query arguments earlier versions took from the browser; the server now reads them from its config.
 REMOVED_ARGUMENTS = ("sparkMasterUrl", "yarnUrl", "clusterExecutors", "starvationShare")
-
-
-class LivyCapacity(Configurable):
-    """Server-side settings (``c.LivyCapacity.*`` in jupyter_server_config)."""
-
-    connect_timeout = Float(3.0, help="Seconds to wait for a TCP connection to Livy/Spark/YARN.").tag(config=True)
-    request_timeout = Float(8.0, help="Seconds to wait for a whole Livy/Spark/YARN response.").tag(config=True)
-    snapshot_ttl = Float(
-        5.0, help="Seconds a sessions snapshot is shared between browser tabs before it is refreshed."
-    ).tag(config=True)
-    max_per_host = Int(
-        32, min=1, help="Upstream requests on the wire to one origin at once (Livy, the RM and its proxy); more "
-        "wait their turn without their timeout running.").tag(config=True)
-    kernel_timeout = Float(3.0, help="Seconds to wait for a kernel to say which Livy session it holds.").tag(config=True)
-    cluster_urls = Dict(
-        help="Per Livy endpoint URL, the cluster web UIs the server may read for live figures, e.g. "
-        '{"http://livy:8998": {"sparkMasterUrl": "http://master:8080", "yarnResourceManagerUrl": '
-        '"http://rm:8088"}}. They win over the same fields in the user\'s JupyterLab settings.',
-    ).tag(config=True)
-    trusted_hosts = List(
-        Unicode(),
-        help="Hosts besides the Livy host and the cluster URLs' hosts whose URLs the server may read when "
-        "Livy or the Spark master reports them (Spark UIs on YARN node managers, standalone workers).",
-    ).tag(config=True)
-    glue_discovery = Enum(
-        GLUE_MODES, "auto",
-        help="Find the Glue dev endpoint behind each Livy URL with boto3's default credentials (needs the [aws] "
-        "extra): auto asks AWS when the Livy host is not this machine or a dev endpoint name is set; on "
-        "always; off never.",
-    ).tag(config=True)
-    glue_ttl = Float(600.0, help="Seconds a Glue dev endpoint answer is reused (AWS calls per hour = 3600 / this).").tag(
-        config=True)
-    aws_region = Unicode("", help="AWS region for Glue discovery; default: boto3's region chain.").tag(config=True)
-    history_minutes = Float(
-        60.0, min=1.0, max=24 * 60.0,
-        help="Minutes of executor history kept per endpoint (GET /livy-capacity/history), in memory.",
-    ).tag(config=True)
 
 
 class BaseHandler(APIHandler):

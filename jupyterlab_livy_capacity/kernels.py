@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from .config import normalize_url
+from .urls import normalize_url
 
 SPARKMAGIC_KERNELS = {"pysparkkernel", "sparkkernel", "sparkrkernel"}
 # Evaluated in the kernel's user namespace; returns JSON [[endpoint url, livy id], ...]. Magics are

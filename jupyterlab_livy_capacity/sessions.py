@@ -18,16 +18,17 @@ import asyncio
 import functools
 import json
 import math
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Iterable, NamedTuple
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from . import capacity as C
 from . import usage as U
-from .config import Endpoint, is_loopback, without_userinfo
+from .sparkmagic_config import Endpoint
 from .upstream import Http, LivyClient, UpstreamError
+from .urls import host_of, without_userinfo
 
 # (endpoint url, livy session id) -> {"path", "kernelId", "name"}
 OwnerLookup = Callable[[], Awaitable[dict[tuple[str, int], dict[str, str]]]]
@@ -36,7 +37,7 @@ OwnerLookup = Callable[[], Awaitable[dict[tuple[str, int], dict[str, str]]]]
 MAX_TEXT = 256  # characters kept of a session's name, owner, state...
 MAX_LINK = 2048  # longer URLs are dropped, not clipped: a clipped link leads nowhere
 MAX_ENVIRONMENTS = 2000  # applications whose Spark properties are remembered
-CAP_PROPERTIES = ("spark.dynamicAllocation.", "spark.executor.")  # all U.caps reads of /environment
+CAP_PROPERTIES = ("spark.dynamicAllocation.", "spark.executor.")  # all C.caps reads of /environment
 
 
 def clip(value: Any, limit: int = MAX_TEXT) -> Any:
@@ -57,38 +58,22 @@ def _link(url: str) -> str | None:
     return without_userinfo(url) if host_of(url) is not None else None
 
 
-def host_of(url: str) -> str | None:
-    """The lower-case host of an http(s) URL, or None when it is not one."""
-    # Parsed once per origin, not once per URL: a cold refresh meets 1000 URLs on a few hosts. The
-    # origin is cut where urlsplit ends the netloc; tabs and newlines (which urlsplit deletes) and
-    # other unprintables take the long way.
-    if url.isprintable():
-        netloc_start = url.find("://")
-        if netloc_start >= 0:
-            netloc_end = _NETLOC_END.search(url, netloc_start + 3)
-            if netloc_end is not None:
-                url = url[:netloc_end.start()]
-    return _host_of_origin(url)
+def _spark_ui(session: dict[str, Any]) -> tuple[str | None, str, str | None]:
+    """The Spark UI URL Livy reports for a session: as :func:`link` gives it, without its trailing
+    slashes (the base of API calls, "" if none) and the host of that base."""
+    app_info = session.get("appInfo")
+    url = app_info.get("sparkUiUrl") if isinstance(app_info, dict) else None
+    if not isinstance(url, str) or len(url) > MAX_LINK:
+        return None, "", None
+    return _spark_ui_of(url)
 
 
-_NETLOC_END = re.compile(r"[/?#]")
-
-
+# Per session and refresh, the same UI URL as last time: its link, base and host are read once.
 @functools.lru_cache(maxsize=4 * 1024)
-def _host_of_origin(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError when the port is no port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    # One machine, many names: YARN writes "localhost" into the URLs of a Livy reached at 127.0.0.1.
-    return LOOPBACK if is_loopback(host) else host
-
-
-LOOPBACK = "loopback"
+def _spark_ui_of(url: str) -> tuple[str | None, str, str | None]:
+    shown = _link(url)
+    base = shown.rstrip("/") if shown else ""
+    return shown, base, host_of(base) if base else None
 
 
 class Trust:
@@ -100,7 +85,10 @@ class Trust:
         self.refused: set[str] = set()
 
     def allows(self, url: str, what: str) -> bool:
-        host = host_of(url)
+        return self.allows_host(host_of(url), what)
+
+    def allows_host(self, host: str | None, what: str) -> bool:
+        """:meth:`allows` for a URL whose host is known: ``host_of(url)``."""
         if host in self.hosts:
             return True
         self.refused.add(f"{what} on host {host} not read: it is not the Livy host or a configured cluster "
@@ -195,6 +183,15 @@ class Served(dict):
         if added == "{}":
             return body
         return added if body == "{}" else f"{body[:-1]}, {added[1:]}"
+
+
+class _Known(NamedTuple):
+    """What one refresh knows of a session besides Livy's listing, each computed once."""
+
+    usage: dict[str, Any]  # "pending" until its Spark REST call answers
+    caps: dict[str, Any]
+    app_id: str | None  # the appId Livy reports (clipped), else its YARN application's
+    spark_ui: str | None  # link() of the Spark UI URL Livy reports
 
 
 class _SparkRestCall(NamedTuple):
@@ -314,8 +311,8 @@ class SessionCollector:
         client = LivyClient(self.http, endpoint)
         trust = Trust([endpoint.url or "", master_url, yarn_url], self.trusted_hosts)
         # The executor size SparkMagic asks for sizes the cluster's executor slots.
-        shape = U.caps({"id": 0, **endpoint.session_properties})
-        executor_cores, executor_memory = shape["executorCores"], U.memory_mib(shape["executorMemory"])
+        shape = C.caps({"id": 0, **endpoint.session_properties})
+        executor_cores, executor_memory = shape["executorCores"], C.memory_mib(shape["executorMemory"])
         # The cluster sources need nothing from Livy, so they are read alongside its listing: a
         # refresh takes Livy's two round trips (page 1, then the rest) plus Spark REST calls if any.
         sources = asyncio.gather(
@@ -336,11 +333,14 @@ class SessionCollector:
         else:  # known at once: no partial snapshot waits for it
             owners = asyncio.get_running_loop().create_future()
             owners.set_result(None)
+        echo_caps = None  # each session's caps from Livy's echo, when needed before the sources answer
         if publish_partial is not None and not sources.done():  # Livy's list first, usage as it comes
             now = _now_iso()
+            echo_caps = [C.caps(s) for s in live]
             publish_partial(_snapshot(
                 endpoint, version, None,
-                [self._row(entry, s, s.get("appId"), dict(PENDING_USAGE), U.caps(s), None, now) for s in live],
+                [self._row(entry, s, s.get("appId"), _Known(dict(PENDING_USAGE), caps, None, _spark_ui(s)[0]), None, now)
+                 for s, caps in zip(live, echo_caps)],
                 session_warnings + batch_warnings, now, partial=True))
         try:
             master_result, yarn_result = await sources
@@ -349,13 +349,13 @@ class SessionCollector:
             raise
         yarn_cluster, yarn_apps = yarn_result or (None, None)
         environments_wanted: dict[str, str] = {}  # appId -> Spark UI
-        per_session, spark_rest_calls = self._usages_known(live, yarn_apps, trust, environments_wanted)
+        per_session, spark_rest_calls = self._usages_known(live, yarn_apps, trust, environments_wanted, echo_caps)
         master, worker_executors = (None, None)
         if isinstance(master_result, UpstreamError):
             cluster = {"source": "spark-master", "url": master_url, "error": master_result.message}
         elif master_result is not None:
             master, worker_executors = master_result
-            cluster = U.cluster_from_master(master, master_url, executor_cores or 1, executor_memory)
+            cluster = C.cluster_from_master(master, master_url, executor_cores or 1, executor_memory)
         else:
             cluster = None
         if yarn_url:
@@ -364,14 +364,14 @@ class SessionCollector:
         async def snapshot(notebooks: dict[tuple[str, int], dict[str, str]], partial: bool) -> dict[str, Any]:
             now = _now_iso()
             rows = []
-            for i, (session, (usage, caps, app_id)) in enumerate(zip(live, per_session)):
+            for i, (session, known) in enumerate(zip(live, per_session)):
                 if i and not i % ROWS_PER_STEP:
                     await asyncio.sleep(0)  # the event loop serves others between steps
-                row = self._row(entry, session, session.get("appId") or app_id, usage, caps,
-                                notebooks.get((endpoint_url, session["id"])), now)
+                master_app = None
                 if master is not None:
-                    _count_on_master(row, session, master, worker_executors, master_url)
-                rows.append(row)
+                    known, master_app = _on_master(session, known, master, worker_executors)
+                rows.append(self._row(entry, session, session.get("appId") or known.app_id, known,
+                                      notebooks.get((endpoint_url, session["id"])), now, master_app, master_url))
             return _snapshot(endpoint, version, cluster, rows, session_warnings + batch_warnings + sorted(trust.refused),
                              now, partial)
 
@@ -386,35 +386,51 @@ class SessionCollector:
         return result, environments_wanted
 
     @staticmethod
-    def _row(entry: _Entry, session: dict[str, Any], app_id: Any, usage: dict[str, Any], caps: dict[str, Any],
-             notebook: dict[str, str] | None, now: str) -> dict[str, Any]:
-        key = f"{session['type']}-{session['id']}"
+    def _row(entry: _Entry, session: dict[str, Any], app_id: Any, known: _Known, notebook: dict[str, str] | None,
+             now: str, master_app: dict[str, Any] | None = None, master_url: str = "") -> dict[str, Any]:
+        """A session's row, built once from all that is known of it: Livy's listing, ``known``
+        and, on a standalone cluster, its application on the master (``master_app``), which gives
+        the start time, an appId and a UI link where Livy reports none."""
+        row_type = session["type"]
+        key = f"{row_type}-{session['id']}"
         started = entry.first_seen.setdefault(key, now)
+        started_source = "first-seen"
         state = session.get("state")
         if state == "idle":
             idle_since = entry.idle_since.setdefault(key, now)
         else:
             entry.idle_since.pop(key, None)
             idle_since = None
-        app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
+        app_id, spark_ui = clip(app_id), known.spark_ui
+        if master_app is not None:
+            app_id = app_id or master_app.get("id")
+            started = U.iso_from_millis(master_app.get("starttime")) or started
+            started_source = "spark-master"
+            spark_ui = spark_ui or link(f"{master_url}/app/?appId={quote(str(master_app.get('id')), safe='')}")
+        caps = known.caps
+        memory = caps["executorMemory"]
+        if isinstance(memory, str) and len(memory) > MAX_TEXT:
+            caps = {**caps, "executorMemory": clip(memory)}
+        app_info = session.get("appInfo")
+        log = app_info.get("driverLogUrl") if isinstance(app_info, dict) else None
         return {
             "key": key,
-            "type": session["type"],
+            "type": row_type,
             "id": session["id"],
             "name": clip(session.get("name")),
-            "appId": clip(app_id),
+            "appId": app_id,
             "state": clip(state),
             "kind": clip(session.get("kind")),
             "owner": clip(session.get("owner")),
             "proxyUser": clip(session.get("proxyUser")),
             "startedAt": started,
-            "startedAtSource": "first-seen",
+            "startedAtSource": started_source,
             "idleSince": idle_since,
-            "usage": usage,
-            "caps": {**caps, "executorMemory": clip(caps["executorMemory"])},
-            "sparkUiUrl": link(app_info.get("sparkUiUrl")),
-            "driverLogUrl": link(app_info.get("driverLogUrl")),
-            "notebook": notebook if session["type"] == "session" else None,
+            "usage": known.usage,
+            "caps": caps,
+            "sparkUiUrl": spark_ui,
+            "driverLogUrl": link(log) if log is not None else None,
+            "notebook": notebook if row_type == "session" else None,
         }
 
     async def _version(self, client: LivyClient, entry: _Entry) -> str | None:
@@ -429,42 +445,45 @@ class SessionCollector:
         return await self.owners() if self.owners else {}
 
     def _usages_known(self, live: list[dict[str, Any]], yarn_apps: list[dict[str, Any]] | Exception | None,
-                      trust: Trust, environments_wanted: dict[str, str]
-                      ) -> tuple[list[tuple[dict[str, Any], dict[str, Any], str | None]], list[_SparkRestCall]]:
-        """Usage, caps and appId of every session, as far as the cluster sources tell, and the
-        Spark REST calls for the others (their usage "pending" until :meth:`_spark_rest_usages`).
+                      trust: Trust, environments_wanted: dict[str, str],
+                      echo_caps: list[dict[str, Any]] | None = None) -> tuple[list[_Known], list[_SparkRestCall]]:
+        """Usage, caps, appId and Spark UI of every session, as far as the cluster sources tell, and
+        the Spark REST calls for the others (their usage "pending" until :meth:`_spark_rest_usages`).
         The RM's one apps listing answers for every session at once; Spark's REST API (one call
-        per session) only where the RM cannot."""
+        per session) only where the RM cannot. ``echo_caps``: the caps of Livy's echo, if already
+        computed for a partial snapshot."""
         apps = U.YarnApps(yarn_apps) if isinstance(yarn_apps, list) else None
         yarn_problem = f"YARN: {yarn_apps}" if isinstance(yarn_apps, Exception) else None
-        results = []
+        results: list[_Known] = []
         calls = []
-        for session in live:
-            app_id = clip(session.get("appId")) if isinstance(session.get("appId"), str) else None
-            app_info = session.get("appInfo") if isinstance(session.get("appInfo"), dict) else {}
-            ui = (link(app_info.get("sparkUiUrl")) or "").rstrip("/")
-            if ui and not trust.allows(ui, "Spark UI"):
+        for i, session in enumerate(live):
+            app_id = session.get("appId")
+            app_id = clip(app_id) if isinstance(app_id, str) else None
+            spark_ui, ui, ui_host = _spark_ui(session)
+            if ui and not trust.allows_host(ui_host, "Spark UI"):
                 ui = ""
             problems = [yarn_problem] if yarn_problem else []
             if apps is not None:
                 app = apps.for_session(session)
                 if app is not None:
                     properties = (self._environment(ui, app["id"], environments_wanted)
-                                  if ui and app.get("state") == "RUNNING" else {})
-                    results.append((U.usage_from_yarn_app(app), U.caps(session, properties), app["id"]))
+                                  if ui and app.get("state") == "RUNNING" else None)
+                    caps = echo_caps[i] if echo_caps and not properties else C.caps(session, properties)
+                    results.append(_Known(U.usage_from_yarn_app(app), caps, app["id"], spark_ui))
                     continue
                 problems.append("YARN: the ResourceManager lists no running application of this session")
             if app_id and ui:
-                caps = U.caps(session, self._environment(ui, app_id, environments_wanted))
+                properties = self._environment(ui, app_id, environments_wanted)
+                caps = echo_caps[i] if echo_caps and not properties else C.caps(session, properties)
                 calls.append(_SparkRestCall(len(results), f"{ui}/api/v1/applications/{quote(app_id, safe='')}/executors",
                                             problems))
-                results.append((dict(PENDING_USAGE), caps, app_id))
+                results.append(_Known(dict(PENDING_USAGE), caps, app_id, spark_ui))
             else:
-                results.append((U.unknown_usage("; ".join(problems) or None), U.caps(session), app_id))
+                caps = echo_caps[i] if echo_caps else C.caps(session)
+                results.append(_Known(U.unknown_usage("; ".join(problems) or None), caps, app_id, spark_ui))
         return results, calls
 
-    async def _spark_rest_usages(self, results: list[tuple[dict[str, Any], dict[str, Any], str | None]],
-                                 calls: list[_SparkRestCall]) -> None:
+    async def _spark_rest_usages(self, results: list[_Known], calls: list[_SparkRestCall]) -> None:
         """Replaces the pending usages of ``results`` with what Spark's REST API says: as many calls
         on the wire at once as one origin allows (``max_per_host``), by that many workers taking
         the next call as one ends, not a task and a queued turn per call."""
@@ -473,14 +492,14 @@ class SessionCollector:
         async def worker() -> None:
             for call in pending:
                 executors = await _settle(self.http.get_json(call.url))
-                _, caps, app_id = results[call.row]
+                known = results[call.row]
                 try:
                     if isinstance(executors, Exception):
                         raise executors
-                    usage = U.usage_from_spark_executors(executors, caps["executorMemory"])
+                    usage = U.usage_from_spark_executors(executors, known.caps["executorMemory"])
                 except (UpstreamError, ValueError) as error:
                     usage = U.unknown_usage("; ".join([*call.problems, f"Spark UI: {error}"]))
-                results[call.row] = (usage, caps, app_id)
+                results[call.row] = known._replace(usage=usage)
 
         await asyncio.gather(*(worker() for _ in range(min(len(calls), self.http.settings.max_per_host))))
 
@@ -555,7 +574,7 @@ class SessionCollector:
         try:
             if isinstance(metrics, Exception):
                 raise metrics
-            cluster = U.cluster_from_yarn_metrics(metrics, yarn_url, executor_cores or 1, executor_memory)
+            cluster = C.cluster_from_yarn_metrics(metrics, yarn_url, executor_cores or 1, executor_memory)
         except (UpstreamError, ValueError) as error:
             cluster = {"source": "yarn", "url": yarn_url, "error": str(error)}
         if not isinstance(apps, Exception):
@@ -576,22 +595,17 @@ def _snapshot(endpoint: Endpoint, version: str | None, cluster: dict[str, Any] |
             "partial": partial}
 
 
-def _count_on_master(row: dict[str, Any], session: dict[str, Any], master: dict[str, Any],
-                     worker_executors: list[dict[str, Any]] | None, master_url: str) -> None:
-    """Completes a row from the standalone master, where Livy reports no appId: the application
-    named after the session gives the start time, a UI link and, when no better source answered,
-    the executors counted on the workers."""
-    usage = row["usage"]
+def _on_master(session: dict[str, Any], known: _Known, master: dict[str, Any],
+               worker_executors: list[dict[str, Any]] | None) -> tuple[_Known, dict[str, Any] | None]:
+    """A session on the standalone master, where Livy reports no appId: its application (named
+    after the session) and, when no better source answered, the executors counted on the workers."""
+    usage = known.usage
     app = U.standalone_app(master, session)
+    if usage["source"] != "unknown":
+        return known, app
     if app is None:
-        if usage["source"] == "unknown":
-            missing = f"no application named {U.app_name(session)} on the Spark master yet"
-            row["usage"] = {**usage, "error": "; ".join(p for p in (usage["error"], missing) if p)}
-        return
-    if usage["source"] == "unknown":
-        counted = U.usage_from_standalone(app, worker_executors)
-        row["usage"] = {**counted, "error": "; ".join(p for p in (usage["error"], counted["error"]) if p) or None}
-    row["appId"] = row["appId"] or app.get("id")
-    row["startedAt"] = U.iso_from_millis(app.get("starttime")) or row["startedAt"]
-    row["startedAtSource"] = "spark-master"
-    row["sparkUiUrl"] = row["sparkUiUrl"] or link(f"{master_url}/app/?appId={quote(str(app.get('id')), safe='')}")
+        missing = f"no application named {U.app_name(session)} on the Spark master yet"
+        return known._replace(usage={**usage, "error": "; ".join(p for p in (usage["error"], missing) if p)}), None
+    counted = U.usage_from_standalone(app, worker_executors)
+    error = "; ".join(p for p in (usage["error"], counted["error"]) if p) or None
+    return known._replace(usage={**counted, "error": error}), app

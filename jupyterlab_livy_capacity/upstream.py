@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
-from .config import Endpoint, without_userinfo
+from .sparkmagic_config import Endpoint
+from .urls import without_userinfo
 
 MIB = 1024 * 1024
 MAX_HEAD = 64 * 1024  # bytes of a response's status line and headers

@@ -3,7 +3,7 @@ ResourceManager search themselves are tested in test_glue.py and test_rmdiscover
 
 import pytest
 
-from jupyterlab_livy_capacity.config import ClusterUrls
+from jupyterlab_livy_capacity.settings import ClusterUrls
 from jupyterlab_livy_capacity.discovery import EndpointDiscovery
 from jupyterlab_livy_capacity.glue import GlueDiscovery
 from jupyterlab_livy_capacity.rmdiscovery import FROM_GLUE

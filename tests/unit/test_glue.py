@@ -211,6 +211,18 @@ def test_discovery_fills_what_the_settings_leave_out():
     assert G.effective_endpoint_details(None, failed, {"state": "not-found"}) == {"details": {}, "sources": {}}
 
 
+@pytest.mark.parametrize("details, executors", [
+    ({"clusterKind": "glue", "workerType": "G.1X", "numberOfWorkers": 10}, 9),
+    ({"clusterKind": "glue", "workerType": "Standard", "numberOfWorkers": 10}, 17),
+    ({"clusterKind": "glue", "workerType": "G.9X", "numberOfWorkers": 10}, None),
+    ({"clusterKind": "custom", "custom": {"executors": 6}}, 6),
+    ({"clusterKind": "custom", "custom": {"executors": True}}, None),
+    ({"sparkMasterUrl": "http://m:8080"}, None),
+])
+def test_cluster_executors_from_endpoint_details(details, executors):
+    assert G.executors_from_details(details) == executors
+
+
 # --- the documented AWS error shapes (real Glue: AccessDeniedException with HTTP 400) --------------
 
 def client_error(code: str, status: int, message: str = "") -> ClientError:

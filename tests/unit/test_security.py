@@ -263,5 +263,5 @@ async def test_preview_bounds_the_cap(jp_fetch, write_config, value):
 ])
 def test_host_of_reads_an_origin_as_a_full_urlsplit_does(url):
     """Trust hangs on host_of; its per-origin cache must never see another host than urlsplit."""
-    from jupyterlab_livy_capacity.sessions import _host_of_origin, host_of
+    from jupyterlab_livy_capacity.urls import _host_of_origin, host_of
     assert host_of(url) == _host_of_origin(url)

@@ -13,8 +13,8 @@ from collections import Counter
 import pytest
 from fake_upstream import SimulatedCluster, livy_pages, reply, serve
 
-from jupyterlab_livy_capacity.config import Endpoint
 from jupyterlab_livy_capacity.sessions import SessionCollector
+from jupyterlab_livy_capacity.sparkmagic_config import Endpoint
 from jupyterlab_livy_capacity.upstream import Http, LivyClient
 
 BATCHES = 1
@@ -199,3 +199,41 @@ async def test_the_answer_is_encoded_as_json_dumps_would_encode_it():
             assert await again.to_json({}) == json.dumps(dict(again))
     finally:
         await http.close()
+
+
+async def test_a_standalone_masters_application_completes_its_sessions_row():
+    """Livy reports no appId on a standalone cluster: the master's application named after the
+    session gives the row its appId, start time, UI link and the executors counted on the workers."""
+    sessions = [{"id": 0, "state": "idle", "kind": "pyspark", "appInfo": {}},
+                {"id": 1, "state": "busy", "kind": "pyspark", "appInfo": {}}]
+
+    async def master(request):
+        return reply({"cores": 4, "coresused": 2, "memory": 4096, "memoryused": 1024, "activeapps": [
+            {"id": "app-20240101-0001", "name": "livy-session-0", "starttime": 1700000000000, "cores": 2,
+             "memoryperexecutor": 512}], "workers": [{"state": "ALIVE", "cores": 4, "memory": 4096,
+                                                      "webuiaddress": base + "/worker"}]})
+
+    async def worker(request):
+        return reply({"executors": [{"appid": "app-20240101-0001", "memory": 512},
+                                    {"appid": "app-20240101-0001", "memory": 512}, {"appid": "other", "memory": 512}]})
+
+    http = Http()
+    try:
+        async with serve({"/sessions": livy_pages(sessions), "/batches": livy_pages([]), "/json/": master,
+                          "/worker/json/": worker}) as base:
+            collector = SessionCollector(http)
+            await collector.snapshot(Endpoint("livy", base), master_url=base)  # may be partial: Livy's list first
+            collector.invalidate(base)
+            snapshot = await collector.snapshot(Endpoint("livy", base), master_url=base)
+    finally:
+        await http.close()
+    assert not snapshot["partial"]
+    found, missing = snapshot["sessions"]
+    assert found["usage"] == {"source": "spark-master", "executors": 2, "cores": 2, "memoryMiB": 1024, "error": None}
+    assert (found["appId"], found["startedAt"], found["startedAtSource"], found["sparkUiUrl"]) == (
+        "app-20240101-0001", "2023-11-14T22:13:20+00:00", "spark-master", f"{base}/app/?appId=app-20240101-0001")
+    assert found["idleSince"] is not None and found["caps"]["executorMemory"] is None
+    assert missing["usage"]["source"] == "unknown" and missing["appId"] is None
+    assert "no application named livy-session-1 on the Spark master yet" in missing["usage"]["error"]
+    assert (missing["startedAtSource"], missing["sparkUiUrl"]) == ("first-seen", None)
+    assert snapshot["cluster"]["source"] == "spark-master" and snapshot["cluster"]["totalCores"] == 4

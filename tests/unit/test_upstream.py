@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from fake_upstream import hang, livy_pages, reply, serve
 
-from jupyterlab_livy_capacity.config import Endpoint
+from jupyterlab_livy_capacity.sparkmagic_config import Endpoint
 from jupyterlab_livy_capacity.upstream import Http, HttpSettings, LivyClient, UpstreamError
 
 MIB = 1024 * 1024

@@ -1,34 +1,28 @@
 """Reading the SparkMagic config the way SparkMagic finds it, as plain JSON.
 
 SparkMagic's own ``conf`` module creates an empty config file on import, so it is never imported
-here. Everything in this module is pure except the ``read_*`` functions and the watchers.
+here. Everything in this module is pure except :func:`read_config` and :class:`ConfigWatcher`.
 Secrets stay on :class:`Endpoint` (server side) and are dropped or redacted by ``to_json``: by key
 name and by value (URL userinfo, ``password=``-style options, the argument after a secret-named
 flag, well-known token shapes). When in doubt a value is redacted, its key kept.
-
-The cluster URLs the server may fetch (Spark master, YARN ResourceManager) come from the
-extension's JupyterLab user settings, which the server reads itself (:func:`read_lab_settings`),
-never from a request.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import binascii
 import copy
-import functools
 import json
 import math
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Generic, Mapping, TypeVar
+from typing import Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
-import json5
-from jupyter_core.paths import jupyter_config_dir
+from .filewatch import FileWatcher
+from .urls import normalize_url, without_userinfo
 
 REDACTED = "<redacted>"
 # A key or flag naming one of these holds a secret (spark.hadoop.fs.s3a.secret.key,
@@ -46,7 +40,6 @@ SECRET_IN_TEXT = re.compile(
     r"|\b(?:bearer|basic)\s+[\w.~+/=-]{8,}",  # Authorization header values
     re.IGNORECASE,
 )
-_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#@]*@", re.IGNORECASE)
 # An HTTP header name (RFC 9110 token) and the characters a header value must not hold.
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -59,25 +52,12 @@ SESSION_FIELDS = ("driverMemory", "executorMemory", "executorCores", "numExecuto
 DYNAMIC_ALLOCATION_PREFIX = "spark.dynamicAllocation."
 MAX_EXECUTORS = "spark.dynamicAllocation.maxExecutors"
 
-# The extension's settings file in JupyterLab's user settings directory (schema/plugin.json).
-LAB_SETTINGS_FILE = Path("jupyterlab-livy-capacity") / "plugin.jupyterlab-settings"
-# Per endpoint in the settings: the cluster web UIs the server may read for live figures.
-CLUSTER_URL_FIELDS = ("sparkMasterUrl", "yarnResourceManagerUrl")
-
 
 def config_path(environ: Mapping[str, str] = os.environ) -> Path:
     """``$SPARKMAGIC_CONF_DIR`` (default ``~/.sparkmagic``) / ``$SPARKMAGIC_CONF_FILE`` (default ``config.json``)."""
     conf_dir = environ.get("SPARKMAGIC_CONF_DIR") or "~/.sparkmagic"
     conf_file = environ.get("SPARKMAGIC_CONF_FILE") or "config.json"
     return Path(os.path.expanduser(os.path.join(conf_dir, conf_file)))
-
-
-def lab_settings_path(settings_dir: str | None = None, environ: Mapping[str, str] = os.environ) -> Path:
-    """The extension's user settings file, in ``settings_dir`` (JupyterLab's ``user_settings_dir``
-    when the lab app runs) or where JupyterLab looks by default (``$JUPYTERLAB_SETTINGS_DIR``)."""
-    settings_dir = settings_dir or environ.get("JUPYTERLAB_SETTINGS_DIR") or os.path.join(
-        jupyter_config_dir(), "lab", "user-settings")
-    return Path(settings_dir) / LAB_SETTINGS_FILE
 
 
 @dataclass
@@ -175,25 +155,6 @@ def redact(value: Any, key: Any = None) -> Any:
         return REDACTED
     return value
 
-
-def without_userinfo(url: str) -> str:
-    """``url`` without ``user:password@``: safe to show, log and use as an id."""
-    return _USERINFO.sub(r"\1", url)
-
-
-# Every row's Spark UI and log URL asks about the same few hosts.
-@functools.lru_cache(maxsize=256)
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def normalize_url(url: str) -> str:
-    return without_userinfo(url.strip()).rstrip("/")
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -447,85 +408,6 @@ def read_config(path: Path) -> SparkMagicConfig:
         )
     return parse_config(text, path)
 
-
-@dataclass
-class ClusterUrls:
-    """The cluster web UIs of one Livy endpoint that the server may read, from trusted configuration."""
-
-    spark_master: str = ""
-    yarn: str = ""
-
-
-def cluster_url(value: Any) -> str:
-    """A Spark master / YARN RM web URL fit to fetch, or "" (unset or unusable)."""
-    if not isinstance(value, str):
-        return ""
-    url = normalize_url(value)
-    parts = urlsplit(url)
-    try:
-        parts.port
-    except ValueError:
-        return ""
-    return url if parts.scheme in ("http", "https") and parts.hostname else ""
-
-
-DEFAULT_STARVATION_SHARE = 0.8  # schema/plugin.json's default
-
-
-@dataclass
-class LabSettings:
-    """The extension's JupyterLab settings that decide on the server: each Livy endpoint's details
-    (by normalized URL) and the starvation share."""
-
-    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
-    starvation_share: float = DEFAULT_STARVATION_SHARE
-
-
-def read_lab_settings(path: Path) -> LabSettings:
-    """The settings file (JSON5, as JupyterLab writes it). A missing or unreadable file, or a value
-    out of the schema's range, means the defaults: the panel still works."""
-    try:
-        data = json5.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return LabSettings()
-    if not isinstance(data, dict):
-        return LabSettings()
-    endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
-    share = data.get("starvationShare")
-    valid_share = isinstance(share, (int, float)) and not isinstance(share, bool) and 0.05 <= share <= 1
-    return LabSettings(
-        {normalize_url(str(url)): details for url, details in endpoints.items() if isinstance(details, dict)},
-        float(share) if valid_share else DEFAULT_STARVATION_SHARE)
-
-
-def cluster_urls_of(details: Mapping[str, Any]) -> ClusterUrls:
-    """The usable cluster URLs of one endpoint's details."""
-    return ClusterUrls(*(cluster_url(details.get(name)) for name in CLUSTER_URL_FIELDS))
-
-
-T = TypeVar("T")
-
-
-class FileWatcher(Generic[T]):
-    """Re-reads a file whenever it changes (by stat), so no restart is needed."""
-
-    def __init__(self, path_fn: Callable[[], Path], read: Callable[[Path], T]):
-        self._path_fn = path_fn
-        self._read = read
-        self._key: tuple | None = None
-        self._value: T | None = None
-
-    def current(self) -> T:
-        path = self._path_fn()
-        try:
-            st = path.stat()
-            key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino, os.access(path, os.R_OK))
-        except OSError:
-            key = (str(path), None)
-        if key != self._key or self._value is None:
-            self._value = self._read(path)
-            self._key = key
-        return self._value
 
 
 class ConfigWatcher(FileWatcher[SparkMagicConfig]):

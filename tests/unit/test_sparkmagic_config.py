@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyterlab_livy_capacity.config import REDACTED, ConfigWatcher, config_path, parse_config, read_config
+from jupyterlab_livy_capacity.sparkmagic_config import (REDACTED, ConfigWatcher, config_path, parse_config,
+                                                        read_config)
 
 GOOD = {
     "kernel_python_credentials": {"username": "", "password": "", "url": "http://livy.example:8998/", "auth": "None"},
@@ -108,7 +109,7 @@ def test_unreadable_by_permissions(world_dir, run_as_nobody):
     conf = world_dir / "config.json"
     conf.write_text(json.dumps(GOOD))
     conf.chmod(0o200)
-    out = run_as_nobody("import sys, json; from pathlib import Path; from jupyterlab_livy_capacity.config import *;"
+    out = run_as_nobody("import sys, json; from pathlib import Path; from jupyterlab_livy_capacity.sparkmagic_config import *;"
                         "c = read_config(Path(sys.argv[1])); print(json.dumps([c.status, c.message]))", str(conf))
     status, message = json.loads(out)
     assert status == "unreadable" and "Permission denied" in message and str(conf) in message
@@ -171,29 +172,3 @@ def test_watcher_rereads_when_the_file_changes(tmp_path):
     conf.write_text(json.dumps({"kernel_python_credentials": {"url": "http://two:8998"}}))
     os.utime(conf, ns=(1, 10**18))
     assert [e.url for e in watcher.current().endpoints] == ["http://two:8998"]
-
-
-def test_lab_settings_give_each_endpoints_details_and_the_starvation_share(tmp_path):
-    from jupyterlab_livy_capacity.config import read_lab_settings
-    path = tmp_path / "plugin.jupyterlab-settings"
-    path.write_text('// JupyterLab writes JSON5\n{"starvationShare": 0.5, "endpoints": {"http://livy:8998/": '
-                    '{"clusterKind": "custom", "custom": {"executors": 4}}, "bad": 3}}')
-    settings = read_lab_settings(path)
-    assert settings.endpoints == {"http://livy:8998": {"clusterKind": "custom", "custom": {"executors": 4}}}
-    assert settings.starvation_share == 0.5
-    path.write_text('{"starvationShare": 7}')
-    assert read_lab_settings(path).starvation_share == 0.8  # out of the schema's range: the default
-    assert read_lab_settings(tmp_path / "missing").endpoints == {}
-
-
-@pytest.mark.parametrize("details, executors", [
-    ({"clusterKind": "glue", "workerType": "G.1X", "numberOfWorkers": 10}, 9),
-    ({"clusterKind": "glue", "workerType": "Standard", "numberOfWorkers": 10}, 17),
-    ({"clusterKind": "glue", "workerType": "G.9X", "numberOfWorkers": 10}, None),
-    ({"clusterKind": "custom", "custom": {"executors": 6}}, 6),
-    ({"clusterKind": "custom", "custom": {"executors": True}}, None),
-    ({"sparkMasterUrl": "http://m:8080"}, None),
-])
-def test_cluster_executors_from_endpoint_details(details, executors):
-    from jupyterlab_livy_capacity.glue import executors_from_details
-    assert executors_from_details(details) == executors
