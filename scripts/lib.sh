@@ -79,7 +79,9 @@ lc_install_extension() {
   lc_ensure_node_modules
   local want stamp="$LC_VENV/.extension-stamp"
   want="$(cd "$LC_ROOT" && git ls-files -co --exclude-standard src style schema jupyterlab_livy_capacity jupyter-config \
-    package.json pyproject.toml install.json tsconfig.json | sort | xargs cat | sha256sum | cut -c1-16)"
+    package.json pyproject.toml install.json tsconfig.json | sort | while IFS= read -r file; do
+      if [ -f "$file" ]; then echo "$file"; cat "$file"; fi  # tracked files deleted in the work tree drop out
+    done | sha256sum | cut -c1-16)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! jupyter labextension list 2>&1 | grep -q jupyterlab-livy-capacity; then
     lc_say "building the extension wheel (tsc + labextension build) and installing it into .venv"
     rm -rf "$LC_ROOT/dist" "$LC_ROOT/jupyterlab_livy_capacity/labextension"

@@ -5,7 +5,6 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
-  Clipboard,
   Dialog,
   ICommandPalette,
   Notification,
@@ -20,21 +19,18 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 import {
-  ReactWidget,
+  IFormRendererRegistry,
   refreshIcon,
   settingsIcon
 } from '@jupyterlab/ui-components';
-import * as React from 'react';
 
-import { checkSection, ICheckSection } from './capacitycheck';
-import { IEndpointActions } from './components/EndpointCard';
-import { IRecommendation } from './fairshare';
-import { HistoryStore } from './historystore';
+import type { IRowActions } from './components/HolderList';
 import { sparkCapacityIcon } from './icons';
 import { CapacityModel, describeServerError } from './model';
 import { claim, IStore, notices } from './notify';
-import { CapacityPanel, modelView, translate } from './panel';
+import { CapacityPanel, translate } from './panel';
 import { addSparkPlaces } from './places';
+import { endpointsFieldRenderer } from './settingsfield';
 import { IHolderRow } from './viewmodel';
 
 const PLUGIN_ID = 'jupyterlab-livy-capacity:plugin';
@@ -45,13 +41,6 @@ namespace CommandIDs {
   export const refresh = 'livy-capacity:refresh';
   export const details = 'livy-capacity:endpoint-details';
 }
-
-/** SparkMagic's wrapper kernels and the credentials block each one uses. */
-const KERNEL_CREDENTIALS: Record<string, string> = {
-  pysparkkernel: 'python',
-  sparkkernel: 'scala',
-  sparkrkernel: 'r'
-};
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
@@ -65,7 +54,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     IRunningSessionManagers,
     IStatusBar,
-    ILabShell
+    ILabShell,
+    IFormRendererRegistry
   ],
   activate: async (
     app: JupyterFrontEnd,
@@ -75,7 +65,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     running: IRunningSessionManagers | null,
     statusBar: IStatusBar | null,
-    labShell: ILabShell | null
+    labShell: ILabShell | null,
+    formRegistry: IFormRendererRegistry | null
   ) => {
     const trans = (translator ?? nullTranslator).load(
       'jupyterlab_livy_capacity'
@@ -94,12 +85,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
     const model = new CapacityModel(settings);
     const actions = makeActions(app, model, trans);
-    const panel = new CapacityPanel(
+    const panel = new CapacityPanel({
       model,
-      actions,
       trans,
-      new HistoryStore(model)
-    );
+      actions,
+      execute: (command, args) => app.commands.execute(command, args),
+      activeKernel: () => activeKernel(app)
+    });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'livy-capacity-panel');
     model.start();
@@ -138,8 +130,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           if (!claim(store, notice.id, now)) {
             continue;
           }
-          const show = () => {
+          const show = async () => {
             app.shell.activateById(panel.id);
+            await panel.ready();
             return panel.node.querySelector(
               `[data-endpoint="${CSS.escape(notice.endpoint)}"] .jp-LivyCapacity-recommendation`
             );
@@ -152,7 +145,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
                 ? [
                     {
                       label: trans.__('See recommendation'),
-                      callback: () => show()?.setAttribute('open', '')
+                      callback: () =>
+                        void show().then(el => el?.setAttribute('open', ''))
                     }
                   ]
                 : [])
@@ -207,15 +201,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       ),
       icon: sparkCapacityIcon,
       execute: async () => {
-        await model.refresh();
-        const sections = capacitySections(app, model, trans);
-        await showDialog({
-          title: trans.__('Spark capacity'),
-          body: ReactWidget.create(
-            <CheckBody sections={sections} trans={trans} />
-          ),
-          buttons: [Dialog.okButton({ label: trans.__('Close') })]
-        });
+        const { showCapacityCheck } = await import('./check');
+        await showCapacityCheck(model, trans, activeKernel(app));
       }
     });
     for (const command of [
@@ -226,37 +213,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ]) {
       palette?.addItem({ command, category: trans.__('Spark') });
     }
+    // Settings Editor: a new endpoint entry offers the SparkMagic config's URLs.
+    formRegistry?.addRenderer(`${PLUGIN_ID}.endpoints`, {
+      fieldRenderer: endpointsFieldRenderer(trans)
+    });
   }
 };
-
-function CheckBody(props: {
-  sections: ICheckSection[];
-  trans: TranslationBundle;
-}): JSX.Element {
-  if (!props.sections.length) {
-    return (
-      <p>
-        {props.trans.__(
-          'No endpoints: see the Spark Capacity panel for the SparkMagic config state.'
-        )}
-      </p>
-    );
-  }
-  return (
-    <div className="jp-LivyCapacity-check" data-testid="capacity-check">
-      {props.sections.map(section => (
-        <section key={section.title}>
-          <h3>{section.title}</h3>
-          <ul>
-            {section.lines.map(line => (
-              <li key={line}>{line}</li>
-            ))}
-          </ul>
-        </section>
-      ))}
-    </div>
-  );
-}
 
 /** The kernel of the notebook in focus, if any (duck-typed: no notebook package needed). */
 function activeKernel(
@@ -270,39 +232,12 @@ function activeKernel(
   return widget?.sessionContext?.session?.kernel ?? null;
 }
 
-function capacitySections(
-  app: JupyterFrontEnd,
-  model: CapacityModel,
-  trans: TranslationBundle
-): ICheckSection[] {
-  const kernel = activeKernel(app);
-  return modelView(model, trans).endpoints.map(view => {
-    const url = view.endpoint.url ?? '';
-    const holdsSession =
-      !!kernel &&
-      !!view.snapshot?.sessions.some(s => s.notebook?.kernelId === kernel.id);
-    const usesEndpoint =
-      !!kernel &&
-      view.endpoint.kernels.includes(KERNEL_CREDENTIALS[kernel.name] ?? '');
-    const details = model.details(url);
-    return checkSection(
-      {
-        view,
-        active: holdsSession || usesEndpoint,
-        expectedSessions: model.settings.expectedConcurrentSessions,
-        workerType:
-          details?.clusterKind === 'glue' ? details.workerType : undefined
-      },
-      translate(trans)
-    );
-  });
-}
-
+/** The actions the panel shares with the Running sidebar; the panel adds its own (./panelbody). */
 function makeActions(
   app: JupyterFrontEnd,
   model: CapacityModel,
   trans: TranslationBundle
-): IEndpointActions {
+): IRowActions & { openSettings(url: string): void } {
   return {
     openSettings: url => void app.commands.execute(CommandIDs.details, { url }),
     openNotebook: path =>
@@ -341,56 +276,6 @@ function makeActions(
         Notification.success(trans.__('%1 killed.', row.name), {
           autoClose: 3000
         });
-      } catch (error) {
-        Notification.error(describeServerError(error));
-      }
-    },
-    copySnippet: text => {
-      Clipboard.copyToSystem(text);
-      Notification.success(trans.__('Copied the %1 cell.', '%%configure'), {
-        autoClose: 3000
-      });
-    },
-    insertSnippet: async text => {
-      if (!activeKernel(app)) {
-        Notification.warning(
-          trans.__(
-            'Open a notebook first: the cell goes below the active cell.'
-          )
-        );
-        return;
-      }
-      await app.commands.execute('notebook:insert-cell-below');
-      await app.commands.execute('notebook:replace-selection', { text });
-    },
-    applyCap: async (r: IRecommendation) => {
-      try {
-        const preview = await model.previewCap(r.cap);
-        const result = await showDialog({
-          title: trans.__(
-            'Apply maxExecutors = %1 to the SparkMagic config?',
-            r.cap
-          ),
-          body: trans.__(
-            'In %1, %2 changes from %3 to "%4". Every other key stays; a backup goes to %5. New sessions get the cap after their kernel restarts.',
-            preview.path,
-            preview.key,
-            preview.before === null ? trans.__('unset') : `"${preview.before}"`,
-            preview.after,
-            preview.backup
-          ),
-          buttons: [
-            Dialog.cancelButton(),
-            Dialog.okButton({ label: trans.__('Apply') })
-          ]
-        });
-        if (result.button.accept) {
-          await model.applyCap(r.cap, preview.sha256);
-          Notification.success(
-            trans.__('maxExecutors = %1 written to %2.', r.cap, preview.path),
-            { autoClose: 5000 }
-          );
-        }
       } catch (error) {
         Notification.error(describeServerError(error));
       }

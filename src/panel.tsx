@@ -2,18 +2,14 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import {
   ReactWidget,
   refreshIcon,
-  ToolbarButtonComponent,
-  UseSignal
+  ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
-import { CapacityView } from './components/CapacityView';
-import { HistoryContext } from './components/HistoryChart';
-import { IEndpointActions } from './components/EndpointCard';
-import { HistoryStore } from './historystore';
 import { sparkCapacityIcon } from './icons';
 import { CapacityModel } from './model';
+import type { IPanelBodyOptions } from './panelbody';
 import { IPanelView, panelView, Translate } from './viewmodel';
 
 /** The view model of everything the model holds now. */
@@ -50,37 +46,53 @@ export function translate(trans: TranslationBundle): Translate {
   return __;
 }
 
-/** The "Spark Capacity" sidebar: re-renders on every model change. */
+/**
+ * The "Spark Capacity" sidebar. Its header renders from the start; its views (./panelbody, with
+ * their CSS) load the first time the panel shows, so JupyterLab's startup does not fetch them.
+ */
 export class CapacityPanel extends ReactWidget {
-  constructor(
-    private _model: CapacityModel,
-    private _actions: IEndpointActions,
-    private _trans: TranslationBundle,
-    private _history: HistoryStore | null = null
-  ) {
+  constructor(private _options: IPanelBodyOptions) {
     super();
     this.id = 'livy-capacity-panel';
     this.addClass('jp-LivyCapacity-panel');
     this.title.icon = sparkCapacityIcon;
-    this.title.caption = _trans.__('Spark Capacity');
+    this.title.caption = _options.trans.__('Spark Capacity');
   }
 
   get model(): CapacityModel {
-    return this._model;
+    return this._options.model;
+  }
+
+  /** Resolves once the views have loaded and rendered (call after showing the panel). */
+  async ready(): Promise<void> {
+    await this._load();
+    // update() renders at the next animation frame; renderPromise resolves once React is done.
+    await new Promise(resolve => requestAnimationFrame(resolve));
+    await this.renderPromise;
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._model.visible = true;
+    this.model.visible = true;
+    void this._load();
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._model.visible = false;
+    this.model.visible = false;
+  }
+
+  private _load(): Promise<void> {
+    this._loading ??= import('./panelbody').then(m => {
+      this._body = m.panelBody(this._options);
+      this.update();
+    });
+    return this._loading;
   }
 
   render(): JSX.Element {
-    const trans = this._trans;
+    const { model, trans } = this._options;
+    const Body = this._body;
     return (
       <>
         <div className="jp-LivyCapacity-header jp-Toolbar">
@@ -88,21 +100,14 @@ export class CapacityPanel extends ReactWidget {
           <ToolbarButtonComponent
             icon={refreshIcon}
             tooltip={trans.__('Refresh Spark capacity')}
-            onClick={() => void this._model.refresh()}
+            onClick={() => void model.refresh()}
           />
         </div>
-        <HistoryContext.Provider value={this._history}>
-          <UseSignal signal={this._model.changed}>
-            {() => (
-              <CapacityView
-                view={modelView(this._model, trans)}
-                actions={this._actions}
-                trans={trans}
-              />
-            )}
-          </UseSignal>
-        </HistoryContext.Provider>
+        {Body && <Body />}
       </>
     );
   }
+
+  private _loading: Promise<void> | null = null;
+  private _body: (() => JSX.Element) | null = null;
 }

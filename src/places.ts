@@ -3,7 +3,7 @@ import { IRunningSessionManagers } from '@jupyterlab/running';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IEndpointActions } from './components/EndpointCard';
+import type { IRowActions } from './components/HolderList';
 import { CapacityModel } from './model';
 import { sessionOfKernel } from './notebookspark';
 import { modelView } from './panel';
@@ -13,7 +13,7 @@ import { IEndpointView } from './viewmodel';
 
 export interface ISparkPlacesOptions {
   model: CapacityModel;
-  actions: IEndpointActions;
+  actions: IRowActions;
   trans: TranslationBundle;
   openPanel: () => void;
   /** The kernel of the notebook in focus, if any. */

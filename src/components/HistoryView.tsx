@@ -13,10 +13,15 @@ import {
   samplesCsv,
   totalsCsv
 } from '../history';
+import historyCss from '../../style/history.raw.css';
+import { addStyle } from '../style';
 import { IHistoryReport } from '../types';
 import { formatNumber } from '../viewmodel';
 
-// Loaded when a History section is first opened, so the chart is not in the panel's bundle.
+addStyle(historyCss);
+
+// Loaded when a History section is first opened, so the chart and its CSS are not in the panel's
+// bundle.
 export default function HistoryView(props: {
   endpoint: string;
   report: IHistoryReport;
