@@ -3,6 +3,7 @@
  * (GET /livy-capacity/history), and its CSV exports. No DOM here.
  */
 import { IHistoryReport } from './types';
+import { fileName } from './viewmodel';
 
 /** Holders drawn in a layer of their own (the most executor-hours); the rest share "others". */
 export const CHART_LAYERS = 8;
@@ -11,7 +12,10 @@ export const OTHERS_KEY = '__others__';
 export interface IChartLayer {
   /** A holder key of the report, or OTHERS_KEY. */
   key: string;
+  /** The holder's label: a notebook's path, else its name and owner. */
   label: string;
+  /** What a sidebar line shows: a notebook's file name, else the label. */
+  name: string;
   /** Palette index; 'other' for the shared layer. */
   colour: number | 'other';
   /** Executors held per sample, aligned with IChartModel.spans. */
@@ -65,6 +69,7 @@ export function chartModel(
   const layers: IChartLayer[] = own.map((key, colour) => ({
     key,
     label: report.holders[key].label,
+    name: shownName(report.holders[key]),
     colour,
     values: report.holders[key].executors
   }));
@@ -73,6 +78,7 @@ export function chartModel(
     layers.push({
       key: OTHERS_KEY,
       label: othersLabel,
+      name: othersLabel,
       colour: 'other',
       values: sumColumns(
         rest.map(key => report.holders[key].executors),
@@ -178,6 +184,14 @@ export function samplesCsv(report: IHistoryReport): string {
     }
   });
   return csv(rows);
+}
+
+/** A notebook's file name, else the label (a session's name and owner). */
+export function shownName(holder: {
+  label: string;
+  notebook: string | null;
+}): string {
+  return holder.notebook ? fileName(holder.notebook) : holder.label;
 }
 
 /** Executor-hours and GiB-hours per notebook / owner over the window. */

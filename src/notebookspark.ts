@@ -32,7 +32,7 @@ export function notebookSessions(
           endpoint: url,
           row: row as IHolderRow & { notebook: string },
           clusterExecutors: view.clusterExecutors,
-          warn: warning(row)
+          warn: warning(row, view.clusterExecutors)
         });
       }
     }
@@ -40,11 +40,18 @@ export function notebookSessions(
   return result;
 }
 
-function warning(row: IHolderRow): 'holder' | 'waiting' | null {
+function warning(
+  row: IHolderRow,
+  clusterExecutors: number | null
+): 'holder' | 'waiting' | null {
   if (row.starving) {
     return row.starving;
   }
-  return (row.waiting ?? 0) > 0 || STARTING_STATES.has(row.session.state)
+  // A session holding the whole cluster may still ask YARN for more: nobody keeps it waiting.
+  const holdsAll =
+    clusterExecutors !== null && (row.executors ?? 0) >= clusterExecutors;
+  return ((row.waiting ?? 0) > 0 && !holdsAll) ||
+    STARTING_STATES.has(row.session.state)
     ? 'waiting'
     : null;
 }

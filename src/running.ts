@@ -5,7 +5,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { sparkCapacityIcon } from './icons';
 import { CapacityModel, describeServerError } from './model';
 import { INotebookSession, notebookSessions } from './notebookspark';
-import { IEndpointView, IHolderRow } from './viewmodel';
+import { fileName, IEndpointView, IHolderRow } from './viewmodel';
 
 export interface ILivyRunningOptions {
   model: CapacityModel;
@@ -27,7 +27,7 @@ export function livyRunningManager(
       ? 'jp-LivyCapacity-running jp-mod-warn'
       : 'jp-LivyCapacity-running',
     icon: () => sparkCapacityIcon,
-    label: () => s.row.notebook,
+    label: () => fileName(s.row.notebook),
     labelTitle: () =>
       trans.__(
         '%1 of %2 on %3 holds %4 executors',

@@ -70,6 +70,11 @@ export function holderName(
   return livyLabel({ type, id: Number(id) }, __);
 }
 
+/** The last part of a notebook path: what fits a sidebar line (the path goes in its title). */
+export function fileName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1) || path;
+}
+
 export interface IHolderRow {
   key: string;
   session: ILivySession;

@@ -7,7 +7,8 @@ import {
   OTHERS_KEY,
   sampleAt,
   samplesCsv,
-  totalsCsv
+  totalsCsv,
+  shownName
 } from '../history';
 import { IHistoryHolder, IHistoryReport } from '../types';
 
@@ -218,6 +219,20 @@ describe('CSV', () => {
   it('names the file after the endpoint and the time', () => {
     expect(csvFileName('history', 'http://127.0.0.1:8998', data)).toBe(
       'livy-capacity-history-127.0.0.1-8998-2026-11-24T1210.csv'
+    );
+  });
+});
+
+describe('shownName', () => {
+  it('shows a notebook by its file name and others by their label', () => {
+    expect(
+      shownName({
+        label: 'team/etl/daily.ipynb',
+        notebook: 'team/etl/daily.ipynb'
+      })
+    ).toBe('daily.ipynb');
+    expect(shownName({ label: 'nightly (bob)', notebook: null })).toBe(
+      'nightly (bob)'
     );
   });
 });

@@ -105,6 +105,29 @@ describe('notebook sessions', () => {
     ]);
   });
 
+  it('does not warn a session that holds the whole cluster and asks YARN for more', () => {
+    const usage = (executors: number) => ({
+      usage: {
+        source: 'yarn',
+        executors,
+        cores: executors,
+        memoryMiB: 512 * executors,
+        waitingExecutors: 1,
+        error: null
+      }
+    });
+    const views = [
+      view({ sessions: [mine(0, 6, 'k0', usage(6))] }, 6),
+      view({ sessions: [mine(1, 5, 'k1', usage(5))] }, 6),
+      view({ sessions: [mine(2, 6, 'k2', usage(6))] }, null)
+    ];
+    expect(notebookSessions(views).map(s => s.warn)).toEqual([
+      null,
+      'waiting',
+      'waiting'
+    ]);
+  });
+
   it('says "Spark n" when the cluster size is unknown and skips last-good data', () => {
     expect(
       statusText(

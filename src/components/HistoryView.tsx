@@ -11,7 +11,8 @@ import {
   layerAt,
   sampleAt,
   samplesCsv,
-  totalsCsv
+  totalsCsv,
+  shownName
 } from '../history';
 import historyCss from '../../style/history.raw.css';
 import { addStyle } from '../style';
@@ -62,9 +63,14 @@ export default function HistoryView(props: {
           <tr>
             <th scope="col">{__('Notebook / owner')}</th>
             <th scope="col" title={__('Executors held × hours')}>
-              {__('Executor-h')}
+              {__('Exec-h')}
             </th>
-            <th scope="col" title={__('Executor memory (GiB) × hours')}>
+            <th
+              scope="col"
+              title={__(
+                'Memory held (GiB) × hours; from YARN, the application master’s container included'
+              )}
+            >
               {__('GiB-h')}
             </th>
           </tr>
@@ -72,7 +78,7 @@ export default function HistoryView(props: {
         <tbody>
           {report.totals.map(t => (
             <tr key={t.key}>
-              <td title={t.label}>{t.label}</td>
+              <td title={t.label}>{shownName(t)}</td>
               <td>{t.executorHours.toFixed(2)}</td>
               <td
                 title={
@@ -254,7 +260,7 @@ export function HistoryChart(props: {
             <span
               className={`jp-LivyCapacity-swatch jp-mod-s${layer.colour}`}
             />
-            {layer.label}
+            {layer.name}
           </li>
         ))}
         <li>
@@ -284,7 +290,7 @@ function describeSample(
         '%2: %1 executor',
         '%2: %1 executors',
         layer.values[i],
-        layer.label
+        layer.name
       )
     );
   }

@@ -90,3 +90,66 @@ export async function openPanelOnLiveCluster(page: any): Promise<any> {
     `#livy-capacity-panel [data-testid="endpoint-card"][data-endpoint="${LIVY}"]`
   );
 }
+
+/**
+ * A screenshot of a rectangle of the page, written like `shoot`'s:
+ * test-results/screenshots/<name>.png, and docs/<docs>.png only for `npm run screenshots`.
+ */
+export async function shootClip(
+  page: any,
+  clip: { x: number; y: number; width: number; height: number },
+  name: string,
+  docs?: string
+): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), clip });
+  if (docs && process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
+    await page.screenshot({
+      path: path.join(__dirname, '..', '..', 'docs', `${docs}.png`),
+      clip
+    });
+  }
+}
+
+/**
+ * A screenshot of the page around an element: the full height of its `within` container (the
+ * status bar, say), from the container's left edge to `right` pixels past the element.
+ */
+export async function shootAround(
+  page: any,
+  element: any,
+  within: string,
+  name: string,
+  docs?: string,
+  right = 240
+): Promise<void> {
+  const box = await element.boundingBox();
+  const outer = await page.locator(within).boundingBox();
+  const clip = {
+    x: outer.x,
+    y: outer.y,
+    width: Math.min(box.x + box.width + right, outer.x + outer.width) - outer.x,
+    height: outer.height
+  };
+  await shootClip(page, clip, name, docs);
+}
+
+/** A screenshot of the smallest rectangle holding all the elements. */
+export async function shootUnion(
+  page: any,
+  elements: any[],
+  name: string,
+  docs?: string
+): Promise<void> {
+  const boxes = await Promise.all(elements.map(e => e.boundingBox()));
+  const x = Math.min(...boxes.map(b => b.x));
+  const y = Math.min(...boxes.map(b => b.y));
+  const right = Math.max(...boxes.map(b => b.x + b.width));
+  const bottom = Math.max(...boxes.map(b => b.y + b.height));
+  await shootClip(
+    page,
+    { x, y, width: right - x, height: bottom - y },
+    name,
+    docs
+  );
+}
