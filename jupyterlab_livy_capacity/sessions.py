@@ -222,6 +222,7 @@ class _Entry:
     idle_since: dict[str, str] = field(default_factory=dict)
     livy_version: str | None = None
     sources: tuple[str, str] = ("", "")  # (master URL, YARN URL) of the latest refresh
+    listed: tuple[int, int] = (0, 0)  # sessions and batches the latest refresh listed: pages to ask at once
 
 
 class SessionCollector:
@@ -314,13 +315,16 @@ class SessionCollector:
         shape = C.caps({"id": 0, **endpoint.session_properties})
         executor_cores, executor_memory = shape["executorCores"], C.memory_mib(shape["executorMemory"])
         # The cluster sources need nothing from Livy, so they are read alongside its listing: a
-        # refresh takes Livy's two round trips (page 1, then the rest) plus Spark REST calls if any.
+        # refresh takes Livy's round trip (two when its count grew: page 1, then the rest) plus Spark
+        # REST calls if any.
         sources = asyncio.gather(
             self._standalone(master_url, trust) if master_url else _none(),
             self._yarn(yarn_url, executor_cores, executor_memory) if yarn_url else _none())
         try:
             (sessions_raw, session_warnings), (batches_raw, batch_warnings), version = await asyncio.gather(
-                client.list_all("sessions"), client.list_all("batches"), self._version(client, entry))
+                client.list_all("sessions", entry.listed[0]), client.list_all("batches", entry.listed[1]),
+                self._version(client, entry))
+            entry.listed = (len(sessions_raw), len(batches_raw))
         except BaseException:
             sources.cancel()
             raise

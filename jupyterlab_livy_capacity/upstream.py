@@ -624,18 +624,22 @@ class LivyClient:
             raise UpstreamError("malformed", url, "expected {from, total, sessions: [...]}")
         return url, page
 
-    async def list_all(self, collection: str = "sessions") -> LivyListing:
+    async def list_all(self, collection: str = "sessions", expected: int = 0) -> LivyListing:
         """Every interactive session (or batch), paged with from/size: the first page gives the
-        total, the other pages are read concurrently. Reading stops at an empty page, at a page of
-        ids already seen, and at MAX_ITEMS, and says so. Never GET /sessions/{id}: it refreshes
-        that session's heartbeat and keeps orphaned sessions alive. Livy lists both collections
-        under the JSON key "sessions"."""
-        first = await self._page(collection, 0)
+        total, the other pages are read concurrently. The pages that ``expected`` items fill (what
+        the last refresh listed) are asked for together with the first, so while the count holds a
+        listing takes one round trip, not two; pages past the total are dropped. Reading stops at
+        an empty page, at a page of ids already seen, and at MAX_ITEMS, and says so. Never GET
+        /sessions/{id}: it refreshes that session's heartbeat and keeps orphaned sessions alive.
+        Livy lists both collections under the JSON key "sessions"."""
+        guessed = range(0, max(min(expected, self.MAX_ITEMS), 1), self.PAGE_SIZE)
+        first, *rest = await asyncio.gather(*(self._page(collection, start) for start in guessed))
         total = first[1].get("total")
         total = total if isinstance(total, int) else len(first[1]["sessions"])
         wanted = min(total, self.MAX_ITEMS)
-        rest = await asyncio.gather(*(self._page(collection, start)
-                                      for start in range(self.PAGE_SIZE, wanted, self.PAGE_SIZE)))
+        rest = rest[: max(math.ceil(wanted / self.PAGE_SIZE) - 1, 0)]
+        rest += await asyncio.gather(*(self._page(collection, start)
+                                       for start in range(len(guessed) * self.PAGE_SIZE, wanted, self.PAGE_SIZE)))
         items: dict[int, dict[str, Any]] = {}
         warnings = []
         for url, page in [first, *rest]:

@@ -2,10 +2,14 @@
  * Galata configuration: real JupyterLab (from the project's .venv) in Debian's Chromium.
  * No browser is downloaded: Playwright drives /usr/bin/chromium.
  */
+const fs = require('fs');
 const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.UI_TESTS_PORT || '18888';
+// The project's .venv, where set-up installed JupyterLab and the extension, also when not activated.
+const venvJupyter = path.join(__dirname, '..', '.venv', 'bin', 'jupyter');
+const jupyter = fs.existsSync(venvJupyter) ? venvJupyter : 'jupyter';
 process.env.TARGET_URL = `http://127.0.0.1:${port}`;
 
 module.exports = {
@@ -31,7 +35,7 @@ module.exports = {
     }
   },
   webServer: {
-    command: `jupyter lab --config jupyter_server_test_config.py --ServerApp.port=${port}`,
+    command: `${jupyter} lab --config jupyter_server_test_config.py --ServerApp.port=${port}`,
     url: `${process.env.TARGET_URL}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: false,

@@ -354,3 +354,34 @@ async def test_a_connection_broken_otherwise_is_an_error_not_a_retry(first, seco
             assert len(connections) == 1
     finally:
         await http.close()
+
+
+@pytest.mark.parametrize("expected, total, first_round, second_round", [
+    (450, 450, [0, 100, 200, 300, 400], []),  # the count held: every page at once
+    (250, 450, [0, 100, 200], [300, 400]),  # it grew: the pages it did not fill follow
+    (450, 120, [0, 100, 200, 300, 400], []),  # it shrank: pages past the total are dropped
+    (0, 450, [0], [100, 200, 300, 400]),  # nothing known: page 1 first
+])
+async def test_the_pages_the_last_listing_filled_are_asked_for_with_the_first(expected, total, first_round,
+                                                                              second_round):
+    rounds: list[list[int]] = [[]]
+    release = asyncio.Event()
+
+    async def pages(request):
+        start = int(request.query["from"])
+        if release.is_set() and start not in rounds[-1] and len(rounds) == 1:
+            rounds.append([])
+        rounds[-1].append(start)
+        await asyncio.sleep(0.2)  # the requests of one round all arrive while the first waits
+        release.set()
+        return reply({"from": start, "total": total,
+                      "sessions": [session(i) for i in range(start, min(start + 100, total))]})
+
+    http = Http()
+    try:
+        async with serve({"/sessions": pages}) as base:
+            listing = await LivyClient(http, Endpoint("livy", base)).list_all("sessions", expected)
+        assert [s["id"] for s in listing.items] == list(range(total)) and listing.warnings == []
+        assert sorted(rounds[0]) == first_round and sorted(rounds[1] if len(rounds) > 1 else []) == second_round
+    finally:
+        await http.close()

@@ -414,13 +414,17 @@ test('the history chart of 500 holders × 746 samples: scripting + rendering', a
   const work = await metricsReader(page);
   await page.evaluate(
     ([url, reportJson]: [string, string]) => {
-      const app = (window as any).jupyterapp;
-      const widget = Array.from(app.shell.widgets('left')).find(
-        (w: any) => w.id === 'livy-capacity-panel'
-      ) as any;
+      // The panel's history store, as its React context provides it to the chart (the panel's
+      // views are a lazily loaded module: no widget field holds it).
+      const node: any = document.querySelector('[data-testid="history-chart"]');
+      let fiber =
+        node[Object.keys(node).find(k => k.startsWith('__reactFiber$'))!];
+      while (fiber && !fiber.memoizedProps?.value?._reports) {
+        fiber = fiber.return;
+      }
       (window as any).__history = {
         url,
-        store: widget._history,
+        store: fiber.memoizedProps.value,
         base: JSON.parse(reportJson),
         next: null
       };
