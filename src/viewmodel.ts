@@ -55,8 +55,8 @@ export function livyLabel(
 
 /**
  * The one name of a holder, used by the panel, the bar, the toasts and the palette check: its
- * notebook, else the Livy session or batch name, else its Livy label. A bare row key
- * ("batch-4") names a holder the snapshot no longer lists.
+ * notebook's file name (its path goes in titles), else the Livy session or batch name, else its
+ * Livy label. A bare row key ("batch-4") names a holder the snapshot no longer lists.
  */
 export function holderName(
   session: ILivySession | undefined,
@@ -64,7 +64,8 @@ export function holderName(
   __: Translate
 ): string {
   if (session) {
-    return session.notebook?.path || session.name || livyLabel(session, __);
+    const path = session.notebook?.path;
+    return (path && fileName(path)) || session.name || livyLabel(session, __);
   }
   const [type, id] = key.split('-');
   return livyLabel({ type, id: Number(id) }, __);

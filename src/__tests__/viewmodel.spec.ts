@@ -73,6 +73,16 @@ function input(extra: Partial<IEndpointInput> = {}): IEndpointInput {
 describe('holderName', () => {
   it('is the notebook, else the Livy name, else the Livy label', () => {
     expect(holderName(sessions[2], 'session-2', __)).toBe('b.ipynb');
+    expect(
+      holderName(
+        {
+          ...sessions[2],
+          notebook: { ...sessions[2].notebook!, path: 'team/etl/b.ipynb' }
+        },
+        'session-2',
+        __
+      )
+    ).toBe('b.ipynb');
     expect(holderName(sessions[1], 'batch-0', __)).toBe('nightly-etl');
     expect(holderName(sessions[0], 'session-4', __)).toBe('Livy session 4');
     expect(holderName(undefined, 'batch-7', __)).toBe('Livy batch 7');

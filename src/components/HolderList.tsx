@@ -133,7 +133,7 @@ function HolderRowView(props: IRowProps): JSX.Element {
         />
         <button
           className="jp-LivyCapacity-name"
-          title={`${row.name} (${row.livy})`}
+          title={`${row.notebook ?? row.name} (${row.livy})`}
           aria-expanded={props.expanded}
           aria-controls={details}
           onClick={() => props.toggle(row.key)}

@@ -173,7 +173,7 @@ for (const theme of ['light', 'dark'] as const) {
         'waiting for 2 executors'
       );
       await expect(card.getByTestId('starvation')).toContainText(
-        'analysis/quarterly-revenue-by-region-and-product-line.ipynb holds 4 of 9 executors while Livy session 9 waits.'
+        'quarterly-revenue-by-region-and-product-line.ipynb holds 4 of 9 executors while Livy session 9 waits.'
       );
       // Every kill button is inside the panel, at the default sidebar width.
       const box = await panel.boundingBox();
