@@ -175,6 +175,15 @@ for (const theme of ['light', 'dark'] as const) {
       await expect(card.getByTestId('starvation')).toContainText(
         'quarterly-revenue-by-region-and-product-line.ipynb holds 4 of 9 executors while Livy session 9 waits.'
       );
+      // A notebook goes by its file name; its path is in the title.
+      await expect(card.getByTestId('starvation')).not.toContainText(
+        'analysis/'
+      );
+      const notebookRow = card.locator('[data-livy-key="session-3"]');
+      await expect(notebookRow).not.toContainText('analysis/');
+      await expect(
+        notebookRow.locator('[title^="analysis/quarterly-revenue"]')
+      ).toHaveCount(1);
       // Every kill button is inside the panel, at the default sidebar width.
       const box = await panel.boundingBox();
       for (const kill of await card.getByTestId('kill').all()) {
