@@ -10,7 +10,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { LIVY, livySession, snapshot } from './mock';
+import { historyDocument, LIVY, livySession, snapshot } from './mock';
 import { openPanel, setSetting } from './helpers';
 
 const ROWS = 500;
@@ -261,23 +261,17 @@ function bigHistoryReport(): any {
     });
   }
   totals.sort((a, b) => b.executorHours - a.executorHours);
-  return {
-    endpoint: LIVY,
-    window: {
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
-      minutes: 60
-    },
-    maxGapSeconds: 120,
-    minIntervalSeconds: 5,
-    samples: {
+  return historyDocument(
+    from,
+    to,
+    {
       at: range(i => new Date(first + i * 5000).toISOString()),
       seconds: range(i => (i === 0 ? 0 : 5)),
       clusterExecutors: range(() => 900)
     },
     holders,
     totals
-  };
+  );
 }
 
 /**

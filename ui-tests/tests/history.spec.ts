@@ -1,6 +1,12 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { busySessions, LIVY, mockServer, snapshot } from './mock';
+import {
+  busySessions,
+  historyDocument,
+  LIVY,
+  mockServer,
+  snapshot
+} from './mock';
 import { openPanel, setSetting, shoot } from './helpers';
 
 const GLUE = {
@@ -46,22 +52,12 @@ function historyReport(): any {
       waiting: series(m => (m >= 30 && m < 45 ? 3 : 0))
     })
   };
-  return {
-    endpoint: LIVY,
-    window: {
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
-      minutes: 60
-    },
-    maxGapSeconds: 120,
-    minIntervalSeconds: 5,
-    samples: {
-      at,
-      seconds: at.map(() => 5),
-      clusterExecutors: at.map(() => 9)
-    },
+  return historyDocument(
+    from,
+    to,
+    { at, seconds: at.map(() => 5), clusterExecutors: at.map(() => 9) },
     holders,
-    totals: Object.entries(holders).map(([key, h]) => ({
+    Object.entries(holders).map(([key, h]) => ({
       key: h.notebook ? `notebook:${h.notebook}` : `owner:${h.owner}`,
       label: h.notebook ?? h.owner,
       notebook: h.notebook,
@@ -71,7 +67,7 @@ function historyReport(): any {
       gibHours: h.gibHours,
       memoryUnknown: false
     }))
-  };
+  );
 }
 
 test.describe('Executor history and Spark in JupyterLab’s own places', () => {

@@ -85,6 +85,29 @@ export function livySession(
   };
 }
 
+/** A GET /livy-capacity/history answer over a 60-minute window of 5 s samples. */
+export function historyDocument(
+  from: number,
+  to: number,
+  samples: { at: string[]; seconds: number[]; clusterExecutors: number[] },
+  holders: Record<string, any>,
+  totals: any[]
+): any {
+  return {
+    endpoint: LIVY,
+    window: {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      minutes: 60
+    },
+    maxGapSeconds: 120,
+    minIntervalSeconds: 5,
+    samples,
+    holders,
+    totals
+  };
+}
+
 /** Five holders on a 9-executor cluster: ours, others, a named batch, one waiting. */
 export function busySessions(): any[] {
   return [
