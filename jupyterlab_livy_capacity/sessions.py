@@ -27,7 +27,7 @@ from urllib.parse import quote
 from . import capacity as C
 from . import usage as U
 from .sparkmagic_config import Endpoint
-from .upstream import Http, LivyClient, UpstreamError
+from .upstream import Http, LivyClient, UpstreamError, gather_all
 from .urls import host_of, without_userinfo
 
 # (endpoint url, livy session id) -> {"path", "kernelId", "name"}
@@ -321,7 +321,7 @@ class SessionCollector:
             self._standalone(master_url, trust) if master_url else _none(),
             self._yarn(yarn_url, executor_cores, executor_memory) if yarn_url else _none())
         try:
-            (sessions_raw, session_warnings), (batches_raw, batch_warnings), version = await asyncio.gather(
+            (sessions_raw, session_warnings), (batches_raw, batch_warnings), version = await gather_all(
                 client.list_all("sessions", entry.listed[0]), client.list_all("batches", entry.listed[1]),
                 self._version(client, entry))
             entry.listed = (len(sessions_raw), len(batches_raw))

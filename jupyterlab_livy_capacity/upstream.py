@@ -587,6 +587,16 @@ def _clip(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+async def gather_all(*awaitables: Any) -> list[Any]:
+    """asyncio.gather that lets every awaitable finish, then raises the first failure: no task is
+    left with an exception nobody retrieves (asyncio logs those as errors in the server's log)."""
+    results = await asyncio.gather(*awaitables, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
 class LivyListing(NamedTuple):
     items: list[dict[str, Any]]
     warnings: list[str]
@@ -633,12 +643,12 @@ class LivyClient:
         /sessions/{id}: it refreshes that session's heartbeat and keeps orphaned sessions alive.
         Livy lists both collections under the JSON key "sessions"."""
         guessed = range(0, max(min(expected, self.MAX_ITEMS), 1), self.PAGE_SIZE)
-        first, *rest = await asyncio.gather(*(self._page(collection, start) for start in guessed))
+        first, *rest = await gather_all(*(self._page(collection, start) for start in guessed))
         total = first[1].get("total")
         total = total if isinstance(total, int) else len(first[1]["sessions"])
         wanted = min(total, self.MAX_ITEMS)
         rest = rest[: max(math.ceil(wanted / self.PAGE_SIZE) - 1, 0)]
-        rest += await asyncio.gather(*(self._page(collection, start)
+        rest += await gather_all(*(self._page(collection, start)
                                        for start in range(len(guessed) * self.PAGE_SIZE, wanted, self.PAGE_SIZE)))
         items: dict[int, dict[str, Any]] = {}
         warnings = []
