@@ -64,13 +64,10 @@ def caps(session: dict[str, Any], spark_properties: dict[str, str] | None = None
     conf = session.get("conf")
     if not isinstance(conf, dict):
         conf = {}
-    if spark_properties:  # the six properties looked up, not a session's whole conf copied
-        values = []
-        for key in CAP_KEYS:
-            values.append(spark_properties[key] if key in spark_properties else conf.get(key))
-        max_executors, min_executors, enabled, instances, cores, memory = values
-    else:
-        max_executors, min_executors, enabled, instances, cores, memory = map(conf.get, CAP_KEYS)
+    effective = spark_properties or {}
+    # The six properties looked up, not a session's whole conf copied.
+    max_executors, min_executors, enabled, instances, cores, memory = (
+        effective[key] if key in effective else conf.get(key) for key in CAP_KEYS)
     return {
         "maxExecutors": as_int(max_executors),
         "minExecutors": as_int(min_executors),
